@@ -1,0 +1,40 @@
+import { Validations } from 'aws-cdk-lib';
+import {
+  AwsSolutionsChecks,
+  HIPAASecurityChecks,
+  NIST80053R5Checks,
+  PCIDSS321Checks,
+  ServerlessChecks,
+  type NagPack,
+} from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+
+export interface CompliancePackOptions {
+  /** Add PCI DSS 3.2.1, for deployments that take card payments. @default false */
+  readonly pciDss?: boolean;
+  /** Extra packs (e.g. Rempart's own resilience rules) checked with the same gate. @default none */
+  readonly extraPacks?: readonly NagPack[];
+}
+
+/**
+ * The packs Rempart claims. HIPAA Security stands in for France's HDS (health data hosting), which
+ * has no pack of its own.
+ */
+export function compliancePacks(scope: IConstruct, options: CompliancePackOptions = {}): NagPack[] {
+  const packs: NagPack[] = [
+    new AwsSolutionsChecks(scope),
+    new ServerlessChecks(scope),
+    new NIST80053R5Checks(scope),
+    new HIPAASecurityChecks(scope),
+  ];
+  if (options.pciDss) packs.push(new PCIDSS321Checks(scope));
+  packs.push(...(options.extraPacks ?? []));
+  return packs;
+}
+
+/** Attach the packs to a whole app: any unacknowledged finding then fails `cdk synth`. */
+export function addComplianceGates(app: IConstruct, options: CompliancePackOptions = {}): NagPack[] {
+  const packs = compliancePacks(app, options);
+  Validations.of(app).addPlugins(...packs);
+  return packs;
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { DEFAULT_CONFIG } from './default-config';
+import { rempartConfigSchema, type RempartConfig } from './schema';
+
+/** Thrown for any configuration problem; its message is meant for people, so the app prints only that. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** JSON file merged over the embedded default (objects merge key by key, arrays and values replace). */
+  readonly file?: string;
+  /** Already-parsed overrides merged last, e.g. from CDK context. */
+  readonly overrides?: unknown;
+}
+
+/** Default ← file ← overrides, validated once. */
+export function loadConfig(options: LoadConfigOptions = {}): RempartConfig {
+  let merged: unknown = DEFAULT_CONFIG;
+  const sources = ['embedded default'];
+  if (options.file) {
+    merged = deepMerge(merged, readJsonFile(options.file));
+    sources.push(options.file);
+  }
+  if (options.overrides !== undefined) {
+    if (!isPlainObject(options.overrides)) {
+      throw new ConfigError(
+        `Rempart configuration overrides must be a JSON object, received ${describe(options.overrides)}. Fix: pass e.g. -c rempart='{"alerts":{"email":"x@example.fr"}}'`,
+      );
+    }
+    merged = deepMerge(merged, options.overrides);
+    sources.push('CDK context "rempart"');
+  }
+  return validateConfig(merged, sources.join(' + '));
+}
+
+/** Validate a complete configuration object; every problem is reported at once. */
+export function validateConfig(input: unknown, source = 'input'): RempartConfig {
+  const result = rempartConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(formatIssue);
+  throw new ConfigError(
+    `Invalid Rempart configuration (${source}), ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    problems,
+  );
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length ? issue.path.join('.') : '(root)';
+  const input = 'input' in issue ? issue.input : undefined;
+  if (issue.code === 'invalid_type' && input === undefined) {
+    return `${path}: is missing. Fix: add ${path} (a ${issue.expected})`;
+  }
+  const [what, fix] = issue.message.split(/\.? Fix: /, 2);
+  const received = 'input' in issue ? `; received ${describe(input)}` : '';
+  return `${path}: ${what}${received}. Fix: ${fix ?? defaultFix(issue, path)}`;
+}
+
+/** Zod's own messages say what is wrong; add the fix where the schema did not already give one. */
+function defaultFix(issue: z.core.$ZodIssue, path: string): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `set ${path} to a ${issue.expected}`;
+    case 'unrecognized_keys':
+      return `remove ${issue.keys.join(', ')} or correct the spelling (see README, Configuration)`;
+    case 'too_small':
+      return `use a value ${issue.inclusive === false ? 'above' : 'of at least'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `use a value ${issue.inclusive === false ? 'below' : 'of at most'} ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return 'see README, Configuration';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(
+      `Cannot read configuration file "${file}": ${(e as Error).message}. Fix: pass an existing JSON file with -c config=<path>`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ConfigError(
+      `Configuration file "${file}" is not valid JSON: ${(e as Error).message}. Fix: correct the JSON syntax`,
+    );
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function deepMerge(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    out[key] = key in base ? deepMerge(base[key], value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../../compliance/acknowledge';
+import { LogEncryptionKey } from '../log-encryption-key/log-encryption-key';
+
+/**
+ * How the function is invoked. It decides where failures go, and so whether a function-level
+ * dead-letter queue would ever receive anything.
+ */
+export enum InvocationKind {
+  /** Called and awaited (API Gateway, function URL): the caller receives the error. */
+  SYNCHRONOUS = 'synchronous',
+  /** Polled from SQS by an event source mapping: failures return to the queue and its DLQ. */
+  QUEUE = 'queue',
+}
+
+export interface RempartFunctionProps {
+  /** Path to the TypeScript handler file. */
+  readonly entry: string;
+  /** Exported handler name. @default "handler" */
+  readonly handler?: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /** How the function is invoked (decides the dead-letter story). */
+  readonly invocation: InvocationKind;
+  /** @default - none besides POWERTOOLS_SERVICE_NAME */
+  readonly environment?: Record<string, string>;
+  /** @default 512 MiB (memory is also CPU; 128 MiB makes cold starts slow) */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /**
+   * This function's share of the Region's concurrency, so that a surge on it cannot starve the
+   * others. Required: every Rempart function declares it.
+   */
+  readonly reservedConcurrentExecutions: number;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** Key of the function's log group. @default - a new LogEncryptionKey */
+  readonly logEncryptionKey?: kms.IKey;
+  /** Run inside this VPC (private subnets). @default - outside any VPC; see the acknowledgement */
+  readonly vpc?: ec2.IVpc;
+}
+
+/** Runtime family Rempart ships on; cdk-nag's AwsSolutions-L1 checks it is the latest. */
+export const REMPART_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * The one Lambda function shape in Rempart: Node.js 24 on ARM64, X-Ray tracing, JSON logs in an
+ * encrypted log group with retention, a role with no AWS managed policy, bundled by the local
+ * esbuild package (never Docker), AWS SDK v3 left to the runtime, source maps on.
+ *
+ * Grant to `fn.function` (or `fn.role`) as to any Lambda function.
+ */
+export class RempartFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RempartFunctionProps) {
+    super(scope, id);
+    validate(this.node.path, props);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logEncryptionKey ?? new LogEncryptionKey(this, 'LogKey').key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Our own role: AWSLambdaBasicExecutionRole would allow writing to every log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    if (props.vpc) {
+      this.role.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      );
+    }
+
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      description: props.description,
+      runtime: REMPART_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup: this.logGroup,
+      vpc: props.vpc,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: id,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: ['@aws-sdk/*'],
+        mainFields: ['module', 'main'],
+      },
+    });
+
+    this.acknowledgeFindings(props);
+  }
+
+  private acknowledgeFindings(props: RempartFunctionProps): void {
+    const dlqReason =
+      props.invocation === InvocationKind.QUEUE
+        ? 'Invoked only by an SQS event source mapping: failed records return to the source queue, whose redrive policy moves them to its dead-letter queue.'
+        : 'Invoked only synchronously: the caller receives every error, so no asynchronous event exists to dead-letter.';
+    acknowledge(
+      this.function,
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: dlqReason },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: dlqReason },
+      { id: 'Serverless-LambdaDLQ', reason: dlqReason },
+    );
+    if (!props.vpc) {
+      const vpcReason =
+        'Reaches only regional AWS APIs (DynamoDB, SQS, X-Ray) over TLS with IAM-signed requests; a VPC would add ENI cold starts and NAT or endpoint cost without closing any network path.';
+      acknowledge(
+        this.function,
+        { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: vpcReason },
+        { id: 'HIPAA.Security-LambdaInsideVPC', reason: vpcReason },
+      );
+    }
+    const inlineReason =
+      'Statements are generated by least-privilege CDK grants on named resources and attached to this single role only, created and deleted with it.';
+    acknowledge(
+      this.role,
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inlineReason },
+      { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: inlineReason },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) uses Resource *: X-Ray has no resource-level permissions. A unit test keeps every other statement off *.',
+      },
+    );
+    if (props.vpc) {
+      acknowledge(this.role, {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'ENI management for VPC-attached functions: ec2:Create/Describe/DeleteNetworkInterface support no resource-level scoping.',
+      });
+    }
+  }
+}
+
+function validate(path: string, props: RempartFunctionProps): void {
+  const problems: string[] = [];
+  const memory = props.memorySize;
+  if (memory !== undefined && !Token.isUnresolved(memory) && (memory < 128 || memory > 10240)) {
+    problems.push(`memorySize is ${memory}. Fix: use 128 to 10240 MiB`);
+  }
+  const reserved = props.reservedConcurrentExecutions;
+  if (!Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
+    problems.push(`reservedConcurrentExecutions is ${reserved}. Fix: use a whole number of at least 1`);
+  }
+  const timeout = props.timeout;
+  if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 1 || timeout.toSeconds() > 900)) {
+    problems.push(`timeout is ${timeout.toSeconds()} s. Fix: use 1 to 900 seconds`);
+  }
+  if (problems.length) throw new Error(`RempartFunction ${path}: ${problems.join('; ')}`);
+}

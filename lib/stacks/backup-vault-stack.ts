@@ -1,0 +1,22 @@
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { DataKey } from '../constructs/data-key/data-key';
+import { RempartStack, type RempartStackProps } from './rempart-stack';
+
+export type BackupVaultStackProps = RempartStackProps;
+
+/**
+ * The witness Region: the locked vault that receives off-site backup copies, far from both
+ * application Regions (the Strasbourg lesson).
+ */
+export class BackupVaultStack extends RempartStack {
+  /** Key of the off-site vault; lives in the witness Region with the copies it protects. */
+  public readonly vaultKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: BackupVaultStackProps) {
+    super(scope, id, { ...props, terminationProtection: true });
+    this.vaultKey = new DataKey(this, 'VaultKey', {
+      description: `Rempart off-site backup vault, ${this.region}`,
+    }).key;
+  }
+}
