@@ -13,3 +13,4 @@ export * from './stacks/ent-data-stack';
 export * from './stacks/ent-service-stack';
 export * from './stacks/rempart-stack';
 export * from './constructs/data-key/data-key';
+export * from './lambda-entry';

@@ -1,0 +1,36 @@
+// Full-app `cdk synth` wall time against an empty one-stack app, same CLI, same run, alternating.
+// Usage: npm run bench:synth [-- --runs N]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
+const cdk = join(process.cwd(), 'node_modules', '.bin', 'cdk');
+
+function synthSeconds(extraArgs) {
+  const out = mkdtempSync(join(tmpdir(), 'rempart-bench-'));
+  const start = process.hrtime.bigint();
+  execFileSync(cdk, ['synth', '--quiet', '--output', out, ...extraArgs], { stdio: 'ignore' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  rmSync(out, { recursive: true, force: true });
+  return seconds;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const full = [];
+const empty = [];
+for (let i = 0; i < runs; i++) {
+  full.push(synthSeconds([]));
+  empty.push(synthSeconds(['--app', 'npx tsx bench/empty-app.ts']));
+}
+const result = {
+  runs,
+  fullAppSeconds: full.map((s) => +s.toFixed(2)),
+  emptyAppSeconds: empty.map((s) => +s.toFixed(2)),
+  medianFull: +median(full).toFixed(2),
+  medianEmpty: +median(empty).toFixed(2),
+  ratio: +(median(full) / median(empty)).toFixed(2),
+};
+console.log(JSON.stringify(result, null, 2));
+console.log(`\n| full app cdk synth | empty app cdk synth | ratio |\n|---|---|---|\n| ${result.medianFull} s | ${result.medianEmpty} s | ${result.ratio}× |`);
