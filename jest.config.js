@@ -8,4 +8,7 @@ module.exports = {
   // Synthesis is CPU-bound and memory-hungry: two workers match this 2-core, CI-sized machine.
   maxWorkers: 2,
   testTimeout: 60_000,
+  // One DynamoDB Local (Java) per run for the handler tests against a real engine; stopped by pid.
+  globalSetup: '<rootDir>/test/helpers/dynamodb-local-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/dynamodb-local-teardown.ts',
 };

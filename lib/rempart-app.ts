@@ -8,6 +8,7 @@ import { BookingDataStack } from './stacks/booking-data-stack';
 import { EdgeStack } from './stacks/edge-stack';
 import { EntDataStack } from './stacks/ent-data-stack';
 import { EntServiceStack } from './stacks/ent-service-stack';
+import { applyResilienceTags, regionalResilienceTargets, ResilienceStack } from './stacks/resilience-stack';
 
 export interface RegionalStacks {
   readonly region: string;
@@ -23,6 +24,8 @@ export interface RempartStacks {
   readonly backupVault: BackupVaultStack;
   /** Primary first, then secondary. */
   readonly regions: readonly RegionalStacks[];
+  /** Resilience stack of each application Region, same order as `regions`. */
+  readonly resilience: readonly ResilienceStack[];
 }
 
 export interface ComposeOptions {
@@ -83,11 +86,46 @@ export function composeRempart(
     entService.addStackDependency(entData);
     return { region, isPrimary, bookingData, bookingApi, entData, entService };
   });
+  // ENT: the primary's documents replicate into the secondary's bucket and its sessions table puts a
+  // replica under the secondary's key alias; both must exist first.
+  regions[0].entData.addStackDependency(regions[1].entData);
+  // Booking: the primary declares the global table with a replica under the secondary's key alias and
+  // replicates the site bucket into the secondary's; the secondary's API needs that replica to exist.
+  regions[0].bookingData.addStackDependency(regions[1].bookingData);
+  regions[1].bookingApi.addStackDependency(regions[0].bookingData);
+
+  // Per application Region: alarms, health checks, backups copying to the witness vault, FIS drills and
+  // Resilience Hub. Backups and drills find their resources by the tags applied here.
+  const resilience = regions.map((r) => {
+    applyResilienceTags(config, { ...r, queueWorkers: [r.bookingApi.worker.function] });
+    const stack = new ResilienceStack(app, `${prefix}-Resilience-${r.region}`, {
+      config,
+      env: env(r.region),
+      description: `Rempart resilience: alarms, health checks, backups and drills in ${r.region}`,
+      peerRegion: r.isPrimary ? config.regions.secondary : config.regions.primary,
+      drillAvailabilityZone: config.ent.network.availabilityZones[r.region]?.[0],
+      ...regionalResilienceTargets(r),
+    });
+    stack.addStackDependency(backupVault);
+    return stack;
+  });
 
   const edge = new EdgeStack(app, `${prefix}-Edge`, {
     config,
     env: env(config.regions.edge),
     description: 'Rempart edge: CloudFront, WAF, Shield (opt-in) and edge alarms',
+    booking: regions.map((r) => ({
+      region: r.region,
+      restApi: r.bookingApi.restApi,
+      siteBucket: r.bookingData.siteBucket,
+      originHeaderName: r.bookingApi.apiOrigin.headerName,
+      originSecretName: r.bookingApi.apiOrigin.secretName,
+    })),
+    ent: regions.map((r) => ({
+      region: r.region,
+      loadBalancer: r.entService.loadBalancer,
+      originDomainName: r.entService.originDomainName,
+    })),
   });
   for (const r of regions) {
     edge.addStackDependency(r.bookingApi);
@@ -95,5 +133,5 @@ export function composeRempart(
   }
 
   addComplianceGates(app, { pciDss: config.compliance.pciDss });
-  return { edge, backupVault, regions };
+  return { edge, backupVault, regions, resilience };
 }

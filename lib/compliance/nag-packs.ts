@@ -8,6 +8,7 @@ import {
   type NagPack,
 } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { RempartResilienceChecks } from './resilience/resilience-checks';
 
 export interface CompliancePackOptions {
   /** Add PCI DSS 3.2.1, for deployments that take card payments. @default false */
@@ -18,7 +19,7 @@ export interface CompliancePackOptions {
 
 /**
  * The packs Rempart claims. HIPAA Security stands in for France's HDS (health data hosting), which
- * has no pack of its own.
+ * has no pack of its own. Rempart's own resilience rules (`RempartResilience`) are always on.
  */
 export function compliancePacks(scope: IConstruct, options: CompliancePackOptions = {}): NagPack[] {
   const packs: NagPack[] = [
@@ -26,6 +27,7 @@ export function compliancePacks(scope: IConstruct, options: CompliancePackOption
     new ServerlessChecks(scope),
     new NIST80053R5Checks(scope),
     new HIPAASecurityChecks(scope),
+    new RempartResilienceChecks(scope),
   ];
   if (options.pciDss) packs.push(new PCIDSS321Checks(scope));
   packs.push(...(options.extraPacks ?? []));

@@ -3,7 +3,7 @@ import { EDGE_REGION } from './regions';
 import { bookingSectionSchema } from './sections/booking';
 import { dataRegion, hostName } from './sections/common';
 import { edgeSectionSchema } from './sections/edge';
-import { entSectionSchema } from './sections/ent';
+import { entRegionProblems, entSectionSchema } from './sections/ent';
 import { resilienceSectionSchema } from './sections/resilience';
 
 const regionsSchema = z
@@ -79,6 +79,9 @@ export const rempartConfigSchema = z
     resilience: resilienceSectionSchema,
   })
   .superRefine((c, ctx) => {
+    for (const p of entRegionProblems(c.ent, [c.regions.primary, c.regions.secondary])) {
+      ctx.addIssue({ code: 'custom', ...p });
+    }
     for (const key of ['booking', 'ent'] as const) {
       const name = c[key].domainName;
       if (name !== c.dns.zoneName && !name.endsWith(`.${c.dns.zoneName}`)) {

@@ -1,7 +1,9 @@
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { OffsiteBackupVault } from '../constructs/cross-region-backup/offsite-backup-vault';
 import { DataKey } from '../constructs/data-key/data-key';
 import { RempartStack, type RempartStackProps } from './rempart-stack';
+import { offsiteVaultName } from './resilience-stack';
 
 export type BackupVaultStackProps = RempartStackProps;
 
@@ -12,11 +14,20 @@ export type BackupVaultStackProps = RempartStackProps;
 export class BackupVaultStack extends RempartStack {
   /** Key of the off-site vault; lives in the witness Region with the copies it protects. */
   public readonly vaultKey: kms.IKey;
+  /** The locked vault (compliance mode) and, behind `resilience.backup.airGappedVault`, the air-gapped one. */
+  public readonly offsite: OffsiteBackupVault;
 
   constructor(scope: Construct, id: string, props: BackupVaultStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
     this.vaultKey = new DataKey(this, 'VaultKey', {
       description: `Rempart off-site backup vault, ${this.region}`,
     }).key;
+    const r = props.config.resilience;
+    this.offsite = new OffsiteBackupVault(this, 'OffsiteVault', {
+      vaultName: offsiteVaultName(props.config),
+      encryptionKey: this.vaultKey,
+      lock: r.vaultLock,
+      airGapped: r.backup.airGappedVault.enabled,
+    });
   }
 }

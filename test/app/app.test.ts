@@ -13,7 +13,7 @@ const stacks = composeRempart(app, config);
 const assembly = app.synth();
 
 describe('app shape', () => {
-  it('has one edge stack in us-east-1, a backup vault in the witness Region and four stacks per application Region', () => {
+  it('has one edge stack in us-east-1, a backup vault in the witness Region and five stacks per application Region (four workload, one resilience)', () => {
     const byName = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.environment.region]));
     expect(byName).toEqual({
       'Rempart-Edge': 'us-east-1',
@@ -26,6 +26,8 @@ describe('app shape', () => {
       'Rempart-Booking-Api-eu-central-1': 'eu-central-1',
       'Rempart-Ent-Data-eu-central-1': 'eu-central-1',
       'Rempart-Ent-Service-eu-central-1': 'eu-central-1',
+      'Rempart-Resilience-eu-west-3': 'eu-west-3',
+      'Rempart-Resilience-eu-central-1': 'eu-central-1',
     });
   });
 
@@ -51,9 +53,9 @@ describe('app shape', () => {
     }
   });
 
-  it('bundles the health function in each application Region', () => {
+  it('bundles the booking worker, catalogue, status and health functions in each application Region', () => {
     for (const r of stacks.regions) {
-      Template.fromStack(r.bookingApi).resourceCountIs('AWS::Lambda::Function', 1);
+      Template.fromStack(r.bookingApi).resourceCountIs('AWS::Lambda::Function', 4);
     }
   });
 
@@ -82,12 +84,13 @@ describe('compliance gate', () => {
     expect(findings).toEqual([]);
   });
 
-  it('checks AwsSolutions, Serverless, NIST 800-53 R5 and HIPAA, and PCI DSS only when switched on', () => {
+  it('checks AwsSolutions, Serverless, NIST 800-53 R5, HIPAA and RempartResilience, and PCI DSS only when switched on', () => {
     expect(compliancePacks(app).map((p) => p.readPackName)).toEqual([
       'AwsSolutions',
       'Serverless',
       'NIST.800.53.R5',
       'HIPAA.Security',
+      'RempartResilience',
     ]);
     expect(compliancePacks(app, { pciDss: true }).map((p) => p.readPackName)).toContain('PCI.DSS.321');
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bookingSettingsProblems } from '../capacity';
 import { hostName, positiveInt, ratio } from './common';
 
 /**
@@ -27,11 +28,68 @@ export const bookingSurgeSchema = z.strictObject({
   }),
 });
 
-export const bookingSectionSchema = z.strictObject({
-  /** Public host name of the booking front end and API (served by CloudFront). */
-  domainName: hostName,
-  surge: bookingSurgeSchema,
+/** How the worker drains the queue; its concurrency is derived from the surge, not typed in. */
+export const bookingWorkerSchema = z.strictObject({
+  /** Messages per worker invocation (SQS event source batch size, 1–10 for a standard queue). */
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(10, 'must be at most 10 for an SQS standard queue without a batching window. Fix: use 10'),
+  /** Worker function timeout, seconds; the queue's visibility timeout is derived from it (×6). */
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(
+      120,
+      'must be at most 120 s (visibility timeout is 6× it, and a slow worker hides its backlog). Fix: use e.g. 30',
+    ),
+  /**
+   * Measured or estimated wall time of one booking in a worker (several strongly consistent
+   * single-item writes, higher under multi-Region strong consistency). Sizes the worker concurrency.
+   */
+  secondsPerBooking: z.number().positive().max(10),
+  /** Deliveries before a message moves to the dead-letter queue. */
+  maxReceiveCount: z
+    .number()
+    .int()
+    .min(2, 'must be at least 2, or one transient error sends a booking to the DLQ. Fix: use e.g. 5')
+    .max(100),
 });
+
+/** Service quotas of the target account and Region (defaults are AWS's; raise them after a quota increase). */
+export const bookingQuotasSchema = z.strictObject({
+  /** API Gateway REST steady-state requests per second, per account and Region (shared by every API). */
+  apiGatewayRequestsPerSecond: positiveInt,
+  /** API Gateway REST burst, per account and Region. */
+  apiGatewayBurst: positiveInt,
+  /** Lambda concurrent executions per Region (100 always stay unreserved). */
+  lambdaConcurrentExecutions: positiveInt,
+  /** DynamoDB on-demand table maximum write request units per second. */
+  tableWriteUnitsPerSecond: positiveInt,
+  /** DynamoDB on-demand table maximum read request units per second. */
+  tableReadUnitsPerSecond: positiveInt,
+});
+
+export const bookingSectionSchema = z
+  .strictObject({
+    /** Public host name of the booking front end and API (served by CloudFront). */
+    domainName: hostName,
+    surge: bookingSurgeSchema,
+    worker: bookingWorkerSchema,
+    quotas: bookingQuotasSchema,
+    /** Pre-warm the table to the derived throughput (for an announced opening). */
+    warmThroughput: z.boolean(),
+    /** Seconds CloudFront and browsers may keep centre and slot lists (micro-cache). */
+    readCacheSeconds: z.number().int().min(0).max(300),
+  })
+  .superRefine((booking, ctx) => {
+    // Derived settings must fit the account's quotas: checked here so `cdk synth` names the field.
+    for (const p of bookingSettingsProblems(booking)) {
+      ctx.addIssue({ code: 'custom', path: p.field.split('.'), message: p.message });
+    }
+  });
 
 export type BookingSection = z.infer<typeof bookingSectionSchema>;
 
@@ -49,4 +107,14 @@ export const bookingDefaults: z.input<typeof bookingSectionSchema> = {
     workerBookingsPerSecond: 2_000,
     openingAt: '2027-01-14T10:00:00+01:00',
   },
+  worker: { batchSize: 10, timeoutSeconds: 30, secondsPerBooking: 0.1, maxReceiveCount: 5 },
+  quotas: {
+    apiGatewayRequestsPerSecond: 10_000,
+    apiGatewayBurst: 5_000,
+    lambdaConcurrentExecutions: 1_000,
+    tableWriteUnitsPerSecond: 40_000,
+    tableReadUnitsPerSecond: 40_000,
+  },
+  warmThroughput: true,
+  readCacheSeconds: 5,
 };

@@ -1,14 +1,195 @@
 import { z } from 'zod';
-import { positiveInt } from './common';
+import { dataRegion, positiveInt } from './common';
 
-export const resilienceSectionSchema = z.strictObject({
-  /** Days a backup copy is kept; the vault lock refuses anything shorter. */
-  backupRetentionDays: positiveInt,
-  /** Recovery time objective for the loss of a Region, in minutes. */
-  regionRtoMinutes: positiveInt,
-  /** Recovery point objective for the loss of a Region, in minutes. */
-  regionRpoMinutes: z.number().int().min(0),
+/** Recovery objectives for one kind of disruption, in minutes (Resilience Hub stores seconds). */
+const objectives = z.strictObject({
+  /** Recovery time objective: how long the service may be unavailable. */
+  rtoMinutes: positiveInt,
+  /** Recovery point objective: how much recent data may be lost. 0 means none. */
+  rpoMinutes: z.number().int().min(0),
 });
+
+export type RecoveryObjectives = z.infer<typeof objectives>;
+
+/** ISO-8601 durations FIS accepts: minutes or hours, e.g. "PT10M". */
+const fisMinutes = z
+  .number()
+  .int()
+  .min(1, 'must be at least 1 minute. Fix: use e.g. 10')
+  .max(720, 'must be at most 720 minutes (12 h), the longest FIS action. Fix: use e.g. 10');
+
+export const resilienceSectionSchema = z
+  .strictObject({
+    /** Days a backup copy is kept; the vault lock refuses anything shorter than `vaultLock.minRetentionDays`. */
+    backupRetentionDays: positiveInt,
+    /** Recovery time objective for the loss of a Region, in minutes (kept for compatibility: same as `objectives.region.rtoMinutes`). */
+    regionRtoMinutes: positiveInt,
+    /** Recovery point objective for the loss of a Region, in minutes (same as `objectives.region.rpoMinutes`). */
+    regionRpoMinutes: z.number().int().min(0),
+    backup: z.strictObject({
+      /** Daily snapshot, UTC hour (0-23). Off-peak for French users. */
+      dailyHourUtc: z.number().int().min(0).max(23),
+      /** Continuous backup (point-in-time restore) for the resource types AWS Backup supports it for (S3). Max 35 days. */
+      continuousRetentionDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(35, 'must be at most 35: AWS Backup keeps continuous backups 35 days at most. Fix: use 35'),
+      /** Tag key and value that put a resource into the backup plans. */
+      selectionTagKey: z.string().min(1),
+      selectionTagValue: z.string().min(1),
+      /**
+       * Also copy into a logically air-gapped vault (a vault whose recovery points AWS keeps outside
+       * this account's control). Off by default: it costs and its restore path goes through AWS RAM.
+       */
+      airGappedVault: z.strictObject({ enabled: z.boolean() }),
+    }),
+    /** AWS Backup Vault Lock in compliance mode: once `changeableForDays` pass, nobody (root included) can shorten it. */
+    vaultLock: z.strictObject({
+      minRetentionDays: positiveInt,
+      maxRetentionDays: positiveInt,
+      /** Grace period before the lock becomes immutable. AWS requires at least 3 days. */
+      changeableForDays: z
+        .number()
+        .int()
+        .min(3, 'must be at least 3: AWS Backup needs a 72-hour grace period. Fix: use 3'),
+    }),
+    /** Declared objectives, one per Resilience Hub disruption type. */
+    objectives: z.strictObject({
+      /** Loss of one Availability Zone. */
+      az: objectives,
+      /** Loss of hardware/infrastructure inside an AZ (hosts, tasks). */
+      infrastructure: objectives,
+      /** A bad deployment or software fault. */
+      software: objectives,
+      /** Loss of a whole Region (the Strasbourg fire). */
+      region: objectives,
+    }),
+    resilienceHub: z.strictObject({
+      /** Resilience Hub tier of the policy. */
+      tier: z.enum(['MissionCritical', 'Critical', 'Important', 'CoreServices', 'NonCritical']),
+      /** How often Resilience Hub re-assesses the app. */
+      assessmentSchedule: z.enum(['Daily', 'Disabled']),
+    }),
+    failover: z.strictObject({
+      /** latency: both Regions serve, nearest healthy first (active-active). failover: primary first. */
+      routing: z.enum(['latency', 'failover']),
+      /**
+       * Regions taken out of DNS on purpose (evacuation by deployment; see
+       * docs/runbooks/region-evacuation.md). Their health checks are synthesized inverted.
+       */
+      evacuatedRegions: z.array(dataRegion),
+      /** TTL of the regional origin records; failover takes about 30 s of health checks plus this. */
+      recordTtlSeconds: z
+        .number()
+        .int()
+        .min(5)
+        .max(60, 'must be at most 60 s: resolvers would keep sending people to a lost Region. Fix: use 60'),
+    }),
+    drills: z.strictObject({
+      /** Duration of the AZ power interruption drill. */
+      azPowerInterruptionMinutes: fisMinutes,
+      /** Duration of the region isolation drill (network disruption + replication pause). */
+      regionIsolationMinutes: fisMinutes,
+      /** Duration of the worker function fault drill. */
+      functionFaultMinutes: fisMinutes,
+      /** Share of worker invocations that fail during the function fault drill, in percent. */
+      functionFaultPercent: z.number().int().min(1).max(100),
+      /** Duration of the queue impairment drill (worker slowed, backlog grows). */
+      queueImpairmentMinutes: fisMinutes,
+      /** Delay added to every worker start during the queue impairment drill, in milliseconds. */
+      queueImpairmentDelayMs: z.number().int().min(100).max(900_000),
+    }),
+    alarms: z.strictObject({
+      /** Evaluation period of every alarm, in seconds (60 is the finest standard resolution). */
+      periodSeconds: z.union([z.literal(60), z.literal(300)]),
+      /** Consecutive breaching periods before ALARM. */
+      evaluationPeriods: z.number().int().min(1).max(10),
+      /** API Gateway 5xx responses per period. */
+      api5xxPerPeriod: positiveInt,
+      /** API Gateway p99 latency, in milliseconds. */
+      apiLatencyP99Ms: positiveInt,
+      /** Requests API Gateway throttled (429) per period. */
+      apiThrottlesPerPeriod: positiveInt,
+      /** Visible messages in a work queue. */
+      queueDepth: positiveInt,
+      /** Age of the oldest message in a work queue, in seconds. */
+      queueOldestMessageAgeSeconds: positiveInt,
+      /** Worker errors per period. */
+      functionErrorsPerPeriod: positiveInt,
+      /** Worker throttles per period. */
+      functionThrottlesPerPeriod: positiveInt,
+      /** Share of the worker timeout that p99 duration may use, in percent. */
+      functionDurationP99PercentOfTimeout: z.number().int().min(1).max(100),
+      /** Throttled DynamoDB requests per period. */
+      tableThrottlesPerPeriod: positiveInt,
+      /** Global table replication latency (average), in milliseconds. */
+      tableReplicationLatencyMs: positiveInt,
+      /** Unhealthy ENT targets behind the load balancer. */
+      unhealthyHosts: positiveInt,
+      /** ENT service average CPU, in percent. */
+      serviceCpuPercent: z.number().int().min(1).max(100),
+      /** ENT 5xx responses (load balancer and targets) per period. */
+      service5xxPerPeriod: positiveInt,
+    }),
+  })
+  .superRefine((r, ctx) => {
+    const issue = (path: (string | number)[], input: unknown, message: string) =>
+      ctx.addIssue({ code: 'custom', path, input, message });
+    if (r.vaultLock.minRetentionDays > r.vaultLock.maxRetentionDays) {
+      issue(
+        ['vaultLock', 'minRetentionDays'],
+        r.vaultLock.minRetentionDays,
+        `is above vaultLock.maxRetentionDays (${r.vaultLock.maxRetentionDays}); no backup could satisfy the lock. Fix: lower it or raise maxRetentionDays`,
+      );
+    }
+    if (
+      r.backupRetentionDays < r.vaultLock.minRetentionDays ||
+      r.backupRetentionDays > r.vaultLock.maxRetentionDays
+    ) {
+      issue(
+        ['backupRetentionDays'],
+        r.backupRetentionDays,
+        `is outside the vault lock range ${r.vaultLock.minRetentionDays}-${r.vaultLock.maxRetentionDays} days; every copy job would fail. Fix: use a value inside vaultLock.minRetentionDays..maxRetentionDays`,
+      );
+    }
+    if (r.regionRtoMinutes !== r.objectives.region.rtoMinutes) {
+      issue(
+        ['regionRtoMinutes'],
+        r.regionRtoMinutes,
+        `differs from objectives.region.rtoMinutes (${r.objectives.region.rtoMinutes}); the docs and Resilience Hub would disagree. Fix: set both to the same value`,
+      );
+    }
+    if (r.regionRpoMinutes !== r.objectives.region.rpoMinutes) {
+      issue(
+        ['regionRpoMinutes'],
+        r.regionRpoMinutes,
+        `differs from objectives.region.rpoMinutes (${r.objectives.region.rpoMinutes}). Fix: set both to the same value`,
+      );
+    }
+    // Health checks follow the alarms, so detection takes the alarm evaluation; resolvers then keep
+    // the old answer for one TTL. Both must fit inside the Region RTO.
+    const failoverSeconds = failoverDetectionSeconds(r);
+    if (failoverSeconds > r.objectives.region.rtoMinutes * 60) {
+      issue(
+        ['objectives', 'region', 'rtoMinutes'],
+        r.objectives.region.rtoMinutes,
+        `is shorter than the automatic failover itself (${failoverSeconds} s of alarm evaluation, health check propagation and TTL). Fix: raise it or shorten alarms.periodSeconds, alarms.evaluationPeriods or failover.recordTtlSeconds`,
+      );
+    }
+    for (const [drill, minutes] of [
+      ['azPowerInterruptionMinutes', r.drills.azPowerInterruptionMinutes],
+      ['regionIsolationMinutes', r.drills.regionIsolationMinutes],
+    ] as const) {
+      if (minutes > r.objectives.region.rtoMinutes * 4) {
+        issue(
+          ['drills', drill],
+          minutes,
+          `is more than four times the Region RTO (${r.objectives.region.rtoMinutes} min): a drill should prove recovery within the RTO, not test patience. Fix: use at most ${r.objectives.region.rtoMinutes * 4}`,
+        );
+      }
+    }
+  });
 
 export type ResilienceSection = z.infer<typeof resilienceSectionSchema>;
 
@@ -16,4 +197,72 @@ export const resilienceDefaults: z.input<typeof resilienceSectionSchema> = {
   backupRetentionDays: 35,
   regionRtoMinutes: 15,
   regionRpoMinutes: 1,
+  backup: {
+    dailyHourUtc: 2,
+    continuousRetentionDays: 35,
+    selectionTagKey: 'rempart:backup',
+    selectionTagValue: 'daily',
+    airGappedVault: { enabled: false },
+  },
+  vaultLock: { minRetentionDays: 7, maxRetentionDays: 400, changeableForDays: 3 },
+  objectives: {
+    az: { rtoMinutes: 5, rpoMinutes: 0 },
+    infrastructure: { rtoMinutes: 5, rpoMinutes: 0 },
+    software: { rtoMinutes: 60, rpoMinutes: 5 },
+    region: { rtoMinutes: 15, rpoMinutes: 1 },
+  },
+  resilienceHub: { tier: 'Critical', assessmentSchedule: 'Daily' },
+  failover: {
+    routing: 'latency',
+    evacuatedRegions: [],
+    recordTtlSeconds: 60,
+  },
+  drills: {
+    azPowerInterruptionMinutes: 10,
+    regionIsolationMinutes: 15,
+    functionFaultMinutes: 10,
+    functionFaultPercent: 20,
+    queueImpairmentMinutes: 10,
+    queueImpairmentDelayMs: 5_000,
+  },
+  alarms: {
+    periodSeconds: 60,
+    evaluationPeriods: 3,
+    api5xxPerPeriod: 50,
+    apiLatencyP99Ms: 2_000,
+    apiThrottlesPerPeriod: 1_000,
+    queueDepth: 200_000,
+    queueOldestMessageAgeSeconds: 900,
+    functionErrorsPerPeriod: 50,
+    functionThrottlesPerPeriod: 100,
+    functionDurationP99PercentOfTimeout: 80,
+    tableThrottlesPerPeriod: 100,
+    tableReplicationLatencyMs: 60_000,
+    unhealthyHosts: 1,
+    serviceCpuPercent: 85,
+    service5xxPerPeriod: 50,
+  },
 };
+
+/** Seconds, for Resilience Hub and documentation. */
+export function objectivesInSeconds(o: RecoveryObjectives): { rtoInSecs: number; rpoInSecs: number } {
+  return { rtoInSecs: o.rtoMinutes * 60, rpoInSecs: o.rpoMinutes * 60 };
+}
+
+/** Route 53 takes about this long to act on a health check that changed status (DESIGN.md: ~30 s). */
+export const HEALTH_CHECK_PROPAGATION_SECONDS = 30;
+
+/**
+ * Worst-case seconds from a Region going bad to resolvers answering with the other Region:
+ * alarm evaluation + health check propagation + record TTL. The docs quote this figure.
+ */
+export function failoverDetectionSeconds(r: {
+  alarms: { periodSeconds: number; evaluationPeriods: number };
+  failover: { recordTtlSeconds: number };
+}): number {
+  return (
+    r.alarms.periodSeconds * r.alarms.evaluationPeriods +
+    HEALTH_CHECK_PROPAGATION_SECONDS +
+    r.failover.recordTtlSeconds
+  );
+}

@@ -18,7 +18,18 @@ export enum InvocationKind {
   SYNCHRONOUS = 'synchronous',
   /** Polled from SQS by an event source mapping: failures return to the queue and its DLQ. */
   QUEUE = 'queue',
+  /** CloudFormation custom resource provider: every outcome, failures included, is reported to CloudFormation. */
+  CUSTOM_RESOURCE = 'custom-resource',
 }
+
+const DLQ_REASONS: Record<InvocationKind, string> = {
+  [InvocationKind.SYNCHRONOUS]:
+    'Invoked only synchronously: the caller receives every error, so no asynchronous event exists to dead-letter.',
+  [InvocationKind.QUEUE]:
+    'Invoked only by an SQS event source mapping: failed records return to the source queue, whose redrive policy moves them to its dead-letter queue.',
+  [InvocationKind.CUSTOM_RESOURCE]:
+    'CloudFormation custom resource: the handler reports every failure to CloudFormation, which fails and rolls back the deployment; a dead-lettered event would never be replayed.',
+};
 
 export interface RempartFunctionProps {
   /** Path to the TypeScript handler file. */
@@ -124,10 +135,7 @@ export class RempartFunction extends Construct {
   }
 
   private acknowledgeFindings(props: RempartFunctionProps): void {
-    const dlqReason =
-      props.invocation === InvocationKind.QUEUE
-        ? 'Invoked only by an SQS event source mapping: failed records return to the source queue, whose redrive policy moves them to its dead-letter queue.'
-        : 'Invoked only synchronously: the caller receives every error, so no asynchronous event exists to dead-letter.';
+    const dlqReason = DLQ_REASONS[props.invocation];
     acknowledge(
       this.function,
       { id: 'NIST.800.53.R5-LambdaDLQ', reason: dlqReason },

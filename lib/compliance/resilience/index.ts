@@ -1,0 +1,2 @@
+export * from './resilience-checks';
+export * from './rules';

@@ -1,0 +1,57 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../../compliance/acknowledge';
+
+export interface AccessLogsBucketProps {
+  /** Days a log object is kept before it expires. @default 365 */
+  readonly retentionDays?: number;
+}
+
+/**
+ * Destination of load balancer access logs and S3 server access logs in one Region: versioned,
+ * TLS-only, no public access, SSE-S3 (the only encryption ELB log delivery accepts), retained with
+ * its stack. Logs expire after `retentionDays`.
+ */
+export class AccessLogsBucket extends Construct {
+  public readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
+    super(scope, id);
+    const retentionDays = props.retentionDays ?? 365;
+    if (!Token.isUnresolved(retentionDays) && (!Number.isInteger(retentionDays) || retentionDays < 1)) {
+      throw new Error(
+        `AccessLogsBucket ${this.node.path}: retentionDays is ${retentionDays}. Fix: use a whole number of days of at least 1`,
+      );
+    }
+    this.bucket = new s3.Bucket(this, 'Resource', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'ExpireLogs',
+          expiration: Duration.days(retentionDays),
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+
+    const kmsReason =
+      'Elastic Load Balancing access log delivery supports only SSE-S3 (AES-256) on its destination bucket; a KMS key would make delivery fail. Objects are still encrypted at rest.';
+    const replicationReason =
+      'Holds operational access logs of this Region only; they are not needed to serve from the other Region, and copying them would double personal data (client IPs) held.';
+    acknowledge(
+      this.bucket,
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: kmsReason },
+      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: kmsReason },
+      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: replicationReason },
+      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: replicationReason },
+    );
+  }
+}

@@ -1,0 +1,403 @@
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as fis from 'aws-cdk-lib/aws-fis';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledge } from '../../compliance/acknowledge';
+import { flatten } from '../../compliance/resilience/private/cfn';
+
+/** Tags that select the targets of every drill; put them on the resources, not here. */
+export interface ChaosTargetTags {
+  /** Subnets of the Region's VPCs (network disruption). */
+  readonly subnets: Record<string, string>;
+  /** ECS tasks of the web service (the service must propagate its tags to its tasks). */
+  readonly tasks: Record<string, string>;
+  /** Global table replicas of this Region (replication pause). */
+  readonly globalTables: Record<string, string>;
+  /** Queue worker functions (function faults, queue impairment). */
+  readonly workerFunctions: Record<string, string>;
+}
+
+export interface ChaosDrillSettings {
+  /** Bounded duration of the fault. */
+  readonly duration: Duration;
+  /** Alarms that stop the experiment at once when they go to ALARM. At least one. */
+  readonly stopConditions: readonly cloudwatch.IAlarm[];
+}
+
+export interface ChaosExperimentsProps {
+  /** Prefix of template descriptions and Name tags, e.g. "Rempart-eu-west-3". */
+  readonly namePrefix: string;
+  readonly targets: ChaosTargetTags;
+  /** AZ whose power is cut in the AZ drill, e.g. "eu-west-3a". */
+  readonly availabilityZone: string;
+  readonly azPowerInterruption: ChaosDrillSettings;
+  readonly regionIsolation: ChaosDrillSettings;
+  readonly functionFault: ChaosDrillSettings & {
+    /** Share of invocations that fail, in percent. */
+    readonly invocationPercentage: number;
+  };
+  readonly queueImpairment: ChaosDrillSettings & {
+    /** Delay added before every worker invocation starts. */
+    readonly startupDelay: Duration;
+  };
+  /**
+   * S3 location (bucket ARN with optional prefix, e.g. "arn:aws:s3:::fis-config/rempart") where FIS
+   * writes fault configuration that the FIS Lambda extension on the workers reads. Lambda drills
+   * need it. @default - the Lambda drill roles get no S3 permission (see docs/runbooks)
+   */
+  readonly lambdaFaultConfigLocationArn?: string;
+}
+
+/**
+ * AWS FIS experiment templates for Rempart's drills, each with its own least-privilege role, a
+ * bounded duration, tag-selected targets and CloudWatch alarm stop conditions:
+ *
+ * - `azPowerInterruption`: an AZ's subnets lose all connectivity and the web service's tasks in
+ *   it are stopped (the parts of FIS's AZ power interruption scenario that apply to Fargate).
+ * - `regionIsolation`: every tagged subnet of the Region loses connectivity and the Region's
+ *   global table replicas stop replicating.
+ * - `functionFault`: a share of worker invocations fail (retries and the DLQ are exercised).
+ * - `queueImpairment`: every worker invocation is delayed, so the queue backs up and ages.
+ */
+export class ChaosExperiments extends Construct {
+  public readonly azPowerInterruption: fis.CfnExperimentTemplate;
+  public readonly regionIsolation: fis.CfnExperimentTemplate;
+  public readonly functionFault: fis.CfnExperimentTemplate;
+  public readonly queueImpairment: fis.CfnExperimentTemplate;
+
+  private readonly props: ChaosExperimentsProps;
+
+  constructor(scope: Construct, id: string, props: ChaosExperimentsProps) {
+    super(scope, id);
+    validate(this.node.path, props);
+    this.props = props;
+    const stack = Stack.of(this);
+    const t = props.targets;
+    const iso = (d: Duration) => (d.toSeconds() % 60 === 0 ? `PT${d.toMinutes()}M` : `PT${d.toSeconds()}S`);
+    const arn = (service: string, resource: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) =>
+      stack.formatArn({ service, resource, resourceName: '*', arnFormat });
+
+    // --- AZ power interruption ----------------------------------------------------------------
+    this.azPowerInterruption = this.template('AzPowerInterruption', {
+      what: `AZ power interruption in ${props.availabilityZone}`,
+      settings: props.azPowerInterruption,
+      statements: [...networkDisruptionStatements(stack), ...ecsStopTaskStatements(stack, t.tasks)],
+      targets: {
+        Subnets: {
+          resourceType: 'aws:ec2:subnet',
+          resourceTags: t.subnets,
+          filters: [{ path: 'AvailabilityZone', values: [props.availabilityZone] }],
+          selectionMode: 'ALL',
+        },
+        Tasks: {
+          resourceType: 'aws:ecs:task',
+          resourceTags: t.tasks,
+          filters: [{ path: 'AvailabilityZone', values: [props.availabilityZone] }],
+          selectionMode: 'ALL',
+        },
+      },
+      actions: {
+        CutNetwork: {
+          actionId: 'aws:network:disrupt-connectivity',
+          description: 'Every packet in and out of the AZ subnets is dropped, as after a power cut',
+          parameters: { duration: iso(props.azPowerInterruption.duration), scope: 'all' },
+          targets: { Subnets: 'Subnets' },
+        },
+        StopTasks: {
+          actionId: 'aws:ecs:stop-task',
+          description: 'Tasks running in the AZ die with it',
+          targets: { Tasks: 'Tasks' },
+        },
+      },
+    });
+
+    // --- Region isolation -------------------------------------------------------------------------
+    this.regionIsolation = this.template('RegionIsolation', {
+      what: `Region isolation of ${stack.region}`,
+      settings: props.regionIsolation,
+      statements: [...networkDisruptionStatements(stack), ...replicationPauseStatements(arn)],
+      targets: {
+        Subnets: { resourceType: 'aws:ec2:subnet', resourceTags: t.subnets, selectionMode: 'ALL' },
+        GlobalTables: {
+          resourceType: 'aws:dynamodb:global-table',
+          resourceTags: t.globalTables,
+          selectionMode: 'ALL',
+        },
+      },
+      actions: {
+        CutNetwork: {
+          actionId: 'aws:network:disrupt-connectivity',
+          description: 'Every tagged subnet of the Region loses connectivity',
+          parameters: { duration: iso(props.regionIsolation.duration), scope: 'all' },
+          targets: { Subnets: 'Subnets' },
+        },
+        PauseReplication: {
+          actionId: 'aws:dynamodb:global-table-pause-replication',
+          description: 'Replicas of this Region stop replicating to and from the others',
+          parameters: { duration: iso(props.regionIsolation.duration) },
+          targets: { Tables: 'GlobalTables' },
+        },
+      },
+    });
+
+    // --- Worker function faults -----------------------------------------------------------------
+    this.functionFault = this.template('FunctionFault', {
+      what: `Worker invocation errors (${props.functionFault.invocationPercentage}%)`,
+      settings: props.functionFault,
+      statements: lambdaFaultStatements(arn, t.workerFunctions, props.lambdaFaultConfigLocationArn),
+      targets: {
+        Workers: {
+          resourceType: 'aws:lambda:function',
+          resourceTags: t.workerFunctions,
+          selectionMode: 'ALL',
+        },
+      },
+      actions: {
+        FailInvocations: {
+          actionId: 'aws:lambda:invocation-error',
+          description: 'A share of worker invocations fail before the handler runs; SQS redelivers them',
+          parameters: {
+            duration: iso(props.functionFault.duration),
+            invocationPercentage: String(props.functionFault.invocationPercentage),
+            preventExecution: 'true',
+          },
+          targets: { Functions: 'Workers' },
+        },
+      },
+    });
+
+    // --- Queue impairment ---------------------------------------------------------------------------
+    this.queueImpairment = this.template('QueueImpairment', {
+      what: `Queue impairment: worker start delayed ${props.queueImpairment.startupDelay.toMilliseconds()} ms`,
+      settings: props.queueImpairment,
+      statements: lambdaFaultStatements(arn, t.workerFunctions, props.lambdaFaultConfigLocationArn),
+      targets: {
+        Workers: {
+          resourceType: 'aws:lambda:function',
+          resourceTags: t.workerFunctions,
+          selectionMode: 'ALL',
+        },
+      },
+      actions: {
+        DelayConsumers: {
+          actionId: 'aws:lambda:invocation-add-delay',
+          description: 'Every worker invocation starts late: the queue drains slower than it fills',
+          parameters: {
+            duration: iso(props.queueImpairment.duration),
+            invocationPercentage: '100',
+            startupDelayMilliseconds: String(props.queueImpairment.startupDelay.toMilliseconds()),
+          },
+          targets: { Functions: 'Workers' },
+        },
+      },
+    });
+  }
+
+  private template(
+    id: string,
+    spec: {
+      what: string;
+      settings: ChaosDrillSettings;
+      statements: iam.PolicyStatement[];
+      targets: Record<string, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty>;
+      actions: Record<string, fis.CfnExperimentTemplate.ExperimentTemplateActionProperty>;
+    },
+  ): fis.CfnExperimentTemplate {
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('fis.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `FIS drill "${spec.what}": only the actions of this one template`,
+    });
+    // A customer-managed policy, not inline: auditors read it once, attached to this role only.
+    const policy = new iam.ManagedPolicy(this, `${id}Policy`, { statements: spec.statements, roles: [role] });
+    acknowledge(policy, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'FIS resolves targets by tag at run time (tag:GetResources) and the Describe/List calls it needs support no resource-level permissions; every mutating action is scoped by ARN pattern or by the managedByFIS tag FIS puts on what it creates.',
+    });
+    for (const finding of wildcardFindings(Stack.of(this), spec.statements)) {
+      acknowledge(policy, {
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason:
+          'Targets are chosen by tag when the experiment starts, so their ARNs are not known at synth time: the pattern is limited to this account and Region and to the resource type the action works on.',
+      });
+    }
+
+    return new fis.CfnExperimentTemplate(this, id, {
+      description: `${this.props.namePrefix}: ${spec.what}`,
+      roleArn: role.roleArn,
+      stopConditions: spec.settings.stopConditions.map((alarm) => ({
+        source: 'aws:cloudwatch:alarm',
+        value: alarm.alarmArn,
+      })),
+      targets: spec.targets,
+      actions: spec.actions,
+      experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail' },
+      tags: { Name: `${this.props.namePrefix}-${id}` },
+    });
+  }
+}
+
+function networkDisruptionStatements(stack: Stack): iam.PolicyStatement[] {
+  const acl = stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: '*' });
+  const subnet = stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: '*' });
+  const vpc = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: '*' });
+  return [
+    new iam.PolicyStatement({
+      sid: 'CreateFisNetworkAcl',
+      actions: ['ec2:CreateNetworkAcl', 'ec2:CreateTags'],
+      resources: [acl, vpc],
+      conditions: { StringEquals: { 'aws:RequestTag/managedByFIS': 'true' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'EditOnlyFisNetworkAcl',
+      actions: ['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAcl'],
+      resources: [acl],
+      conditions: { StringEquals: { 'ec2:ResourceTag/managedByFIS': 'true' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'SwapSubnetAcl',
+      actions: ['ec2:ReplaceNetworkAclAssociation'],
+      resources: [acl, subnet],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeNetwork',
+      actions: [
+        'ec2:DescribeNetworkAcls',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeManagedPrefixLists',
+        'ec2:GetManagedPrefixListEntries',
+        'tag:GetResources',
+      ],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/** `aws:ResourceTag/<key>` conditions: the role may only act on resources carrying the drill's tags. */
+function tagged(tags: Record<string, string>): Record<string, Record<string, string>> {
+  return {
+    StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+  };
+}
+
+function ecsStopTaskStatements(stack: Stack, taskTags: Record<string, string>): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'StopTaggedTasks',
+      actions: ['ecs:StopTask'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: '*' })],
+      conditions: tagged(taskTags),
+    }),
+    new iam.PolicyStatement({
+      sid: 'FindTasks',
+      actions: ['ecs:DescribeTasks', 'ecs:ListTasks', 'tag:GetResources'],
+      resources: ['*'],
+    }),
+  ];
+}
+
+type ArnPattern = (service: string, resource: string, arnFormat?: ArnFormat) => string;
+
+function replicationPauseStatements(arn: ArnPattern): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'PauseReplication',
+      actions: [
+        'dynamodb:PutResourcePolicy',
+        'dynamodb:DeleteResourcePolicy',
+        'dynamodb:GetResourcePolicy',
+        'dynamodb:DescribeTable',
+      ],
+      resources: [arn('dynamodb', 'table')],
+    }),
+    new iam.PolicyStatement({ sid: 'FindTables', actions: ['tag:GetResources'], resources: ['*'] }),
+  ];
+}
+
+function lambdaFaultStatements(
+  arn: ArnPattern,
+  workerTags: Record<string, string>,
+  configLocation: string | undefined,
+): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'ReadTaggedWorkers',
+      actions: ['lambda:GetFunction'],
+      resources: [arn('lambda', 'function', ArnFormat.COLON_RESOURCE_NAME)],
+      conditions: tagged(workerTags),
+    }),
+    new iam.PolicyStatement({ sid: 'FindWorkers', actions: ['tag:GetResources'], resources: ['*'] }),
+  ];
+  if (configLocation) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'WriteFaultConfig',
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [`${configLocation.replace(/\/$/, '')}/*`],
+      }),
+    );
+  }
+  return statements;
+}
+
+/** The `AwsSolutions-IAM5` finding texts of our ARN patterns, e.g. `Resource::arn:<AWS::Partition>:ec2:…:subnet/*`. */
+function wildcardFindings(stack: Stack, statements: iam.PolicyStatement[]): string[] {
+  const found = new Set<string>();
+  for (const s of statements) {
+    for (const r of s.resources) {
+      const text = flatten(stack.resolve(r));
+      if (text !== '*' && text.includes('*')) found.add(`Resource::${text}`);
+    }
+  }
+  return [...found];
+}
+
+function validate(path: string, props: ChaosExperimentsProps): void {
+  const problems: string[] = [];
+  const drills = {
+    azPowerInterruption: props.azPowerInterruption,
+    regionIsolation: props.regionIsolation,
+    functionFault: props.functionFault,
+    queueImpairment: props.queueImpairment,
+  };
+  for (const [name, drill] of Object.entries(drills)) {
+    if (drill.stopConditions.length === 0) {
+      problems.push(
+        `${name}.stopConditions is empty: nothing would stop a drill that hurts. Fix: pass at least one alarm`,
+      );
+    }
+    if (drill.stopConditions.length > 5) {
+      problems.push(
+        `${name}.stopConditions has ${drill.stopConditions.length} alarms. Fix: FIS accepts at most 5; combine them in a composite alarm`,
+      );
+    }
+    const minutes = drill.duration.isUnresolved() ? undefined : drill.duration.toMinutes({ integral: false });
+    if (minutes !== undefined && (minutes < 1 || minutes > 720)) {
+      problems.push(
+        `${name}.duration is ${minutes} min. Fix: use 1 to 720 minutes (FIS's longest action is 12 h)`,
+      );
+    }
+  }
+  const pct = props.functionFault.invocationPercentage;
+  if (!Token.isUnresolved(pct) && (!Number.isInteger(pct) || pct < 1 || pct > 100)) {
+    problems.push(`functionFault.invocationPercentage is ${pct}. Fix: use 1 to 100`);
+  }
+  if (
+    !Token.isUnresolved(props.availabilityZone) &&
+    !/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(props.availabilityZone)
+  ) {
+    problems.push(`availabilityZone is "${props.availabilityZone}". Fix: name an AZ, e.g. "eu-west-3a"`);
+  }
+  for (const [name, tags] of Object.entries(props.targets)) {
+    if (Object.keys(tags as Record<string, string>).length === 0) {
+      problems.push(
+        `targets.${name} has no tag: the drill would hit every resource of its type. Fix: pass at least one tag`,
+      );
+    }
+  }
+  if (problems.length) throw new Error(`ChaosExperiments ${path}: ${problems.join('; ')}`);
+}

@@ -1,0 +1,2 @@
+export * from './cross-region-backup';
+export * from './offsite-backup-vault';

@@ -1,0 +1,465 @@
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../../compliance/acknowledge';
+
+/** Alarm thresholds; `resilience.alarms` in the Rempart configuration has this shape. */
+export interface AlarmThresholds {
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly api5xxPerPeriod: number;
+  readonly apiLatencyP99Ms: number;
+  readonly apiThrottlesPerPeriod: number;
+  readonly queueDepth: number;
+  readonly queueOldestMessageAgeSeconds: number;
+  readonly functionErrorsPerPeriod: number;
+  readonly functionThrottlesPerPeriod: number;
+  readonly functionDurationP99PercentOfTimeout: number;
+  readonly tableThrottlesPerPeriod: number;
+  readonly tableReplicationLatencyMs: number;
+  readonly unhealthyHosts: number;
+  readonly serviceCpuPercent: number;
+  readonly service5xxPerPeriod: number;
+}
+
+/** Every signal belongs to a workload; each workload gets its own health verdict. */
+interface Signal {
+  /** Workload the signal belongs to, e.g. "Booking". PascalCase: part of construct ids and alarm names. */
+  readonly workload: string;
+}
+
+export interface ApiSignal extends Signal {
+  readonly restApi: apigw.IRestApi;
+  /** @default "prod" */
+  readonly stageName?: string;
+}
+
+export interface QueueSignal extends Signal {
+  /** Short PascalCase label, e.g. "Bookings". */
+  readonly label: string;
+  readonly queue: sqs.IQueue;
+  /** The queue's dead-letter queue: alarmed as soon as it holds one message. */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+export interface FunctionSignal extends Signal {
+  readonly label: string;
+  readonly function: lambda.IFunction;
+  /** The function's timeout; p99 duration is alarmed at a share of it. */
+  readonly timeout: Duration;
+}
+
+export interface TableSignal extends Signal {
+  readonly label: string;
+  readonly table: dynamodb.ITableV2;
+  /** Other Regions holding a replica: replication latency towards each is alarmed. @default none */
+  readonly replicaRegions?: readonly string[];
+}
+
+export interface WebServiceSignal extends Signal {
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** The ECS service (any `ecs.BaseService`); only its name and cluster name are used. */
+  readonly service: Pick<ecs.IBaseService, 'serviceName'> & {
+    readonly cluster: Pick<ecs.ICluster, 'clusterName'>;
+  };
+}
+
+export interface RegionalObservabilityProps {
+  /** Prefix of every alarm name, e.g. "Rempart-eu-west-3". Names are the contract with Route 53, FIS and runbooks. */
+  readonly namePrefix: string;
+  readonly thresholds: AlarmThresholds;
+  /** Who is paged. @default - no subscription (attach your own to `topic`) */
+  readonly alertEmail?: string;
+  /** @default none */
+  readonly apis?: readonly ApiSignal[];
+  /** @default none */
+  readonly queues?: readonly QueueSignal[];
+  /** @default none */
+  readonly functions?: readonly FunctionSignal[];
+  /** @default none */
+  readonly tables?: readonly TableSignal[];
+  /** @default none */
+  readonly webServices?: readonly WebServiceSignal[];
+}
+
+/**
+ * One Region's dashboard, alarms, alert topic and "region healthy" verdict.
+ *
+ * - `topic`: KMS-encrypted, TLS-only SNS topic every alarm notifies (ALARM and OK).
+ * - `criticalAlarms`: per workload, the alarms that mean "this Region cannot serve it". They use
+ *   only Sum/Maximum statistics so that Route 53 CLOUDWATCH_METRIC health checks can follow them.
+ * - `regionHealth`: composite alarm, ALARM when any critical alarm or the API p99 latency alarm is.
+ *   Humans, dashboards and FIS stop conditions read it. Route 53 cannot: a composite alarm has no
+ *   metric for a health check to evaluate, so RegionalFailover combines the critical alarms itself.
+ *
+ * Built on plain aws-cloudwatch rather than cdk-monitoring-constructs (10.2): its DynamoDB
+ * monitoring takes a v1 `ITable`, not `ITableV2`, and has no ReplicationLatency metric, and its
+ * generated alarm names would not be the stable contract Route 53, FIS and the runbooks rely on.
+ */
+export class RegionalObservability extends Construct {
+  public readonly topic: sns.ITopic;
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm created, in creation order. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  /** Per workload: alarms whose ALARM state means the Region cannot serve it. */
+  public readonly criticalAlarms: Record<string, cloudwatch.Alarm[]> = {};
+  /** Dead-letter queue alarms (a message was given up on). Good FIS stop conditions. */
+  public readonly deadLetterAlarms: cloudwatch.Alarm[] = [];
+  /** ALARM when the Region is unhealthy for any workload. */
+  public readonly regionHealth: cloudwatch.CompositeAlarm;
+
+  private readonly props: RegionalObservabilityProps;
+  private readonly period: Duration;
+  private readonly alarmAction: actions.SnsAction;
+  private readonly widgets: cloudwatch.IWidget[] = [];
+
+  constructor(scope: Construct, id: string, props: RegionalObservabilityProps) {
+    super(scope, id);
+    validate(this.node.path, props);
+    this.props = props;
+    this.period = Duration.seconds(props.thresholds.periodSeconds);
+
+    const key = new kms.Key(this, 'TopicKey', {
+      description: `Rempart alerts topic, ${props.namePrefix}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch publishes alarm notifications to the encrypted topic; it needs the key for that.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlertTopic', {
+      displayName: `${props.namePrefix} alerts`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (props.alertEmail) {
+      const subscription = topic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
+      acknowledge(subscription, {
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'E-mail page of the on-call team: a notification that cannot be delivered leaves nothing to redrive, because the alarm stays in ALARM on the dashboard, in the composite region-health alarm and in the Route 53 health checks that act on it.',
+      });
+    }
+    this.topic = topic;
+    this.alarmAction = new actions.SnsAction(topic);
+
+    for (const s of props.apis ?? []) this.monitorApi(s);
+    for (const s of props.queues ?? []) this.monitorQueue(s);
+    for (const s of props.functions ?? []) this.monitorFunction(s);
+    for (const s of props.tables ?? []) this.monitorTable(s);
+    for (const s of props.webServices ?? []) this.monitorWebService(s);
+
+    const verdict = [...Object.values(this.criticalAlarms).flat(), ...this.latencyAlarms];
+    this.regionHealth = new cloudwatch.CompositeAlarm(this, 'RegionHealth', {
+      compositeAlarmName: `${props.namePrefix}-RegionHealth`,
+      alarmDescription: `ALARM: ${props.namePrefix} cannot serve at least one workload. Runbook: docs/runbooks/region-evacuation.md`,
+      alarmRule: verdict.length
+        ? cloudwatch.AlarmRule.anyOf(
+            ...verdict.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
+          )
+        : cloudwatch.AlarmRule.fromBoolean(false),
+    });
+    this.regionHealth.addAlarmAction(this.alarmAction);
+    this.regionHealth.addOkAction(this.alarmAction);
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${props.namePrefix}-Resilience`,
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Region health and every alarm',
+            alarms: [this.regionHealth, ...this.alarms],
+            width: 24,
+            height: Math.min(12, 2 + Math.ceil((this.alarms.length + 1) / 4)),
+          }),
+        ],
+        ...chunk(this.widgets, 3),
+      ],
+    });
+  }
+
+  private readonly latencyAlarms: cloudwatch.Alarm[] = [];
+
+  private monitorApi(s: ApiSignal): void {
+    const t = this.props.thresholds;
+    const dimensionsMap = { ApiName: s.restApi.restApiName, Stage: s.stageName ?? 'prod' };
+    const m = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap,
+        statistic,
+        period: this.period,
+      });
+    const id = `${s.workload}Api`;
+    this.critical(
+      s.workload,
+      this.alarm(id + '5xx', m('5XXError', 'Sum'), t.api5xxPerPeriod, `${s.workload} API 5xx responses`),
+    );
+    this.latencyAlarms.push(
+      this.alarm(
+        id + 'LatencyP99',
+        m('Latency', 'p99'),
+        t.apiLatencyP99Ms,
+        `${s.workload} API p99 latency (ms)`,
+      ),
+    );
+    // REST APIs publish no throttle metric: 429s are counted in 4XXError.
+    this.alarm(
+      id + '4xx',
+      m('4XXError', 'Sum'),
+      t.apiThrottlesPerPeriod,
+      `${s.workload} API 4xx responses, including 429 throttles`,
+    );
+  }
+
+  private monitorQueue(s: QueueSignal): void {
+    const t = this.props.thresholds;
+    const id = `${s.workload}${s.label}Queue`;
+    const p = { period: this.period, statistic: 'Maximum' };
+    this.alarm(
+      id + 'Depth',
+      s.queue.metricApproximateNumberOfMessagesVisible(p),
+      t.queueDepth,
+      `${s.workload} ${s.label} queue depth`,
+    );
+    this.critical(
+      s.workload,
+      this.alarm(
+        id + 'OldestMessageAge',
+        s.queue.metricApproximateAgeOfOldestMessage(p),
+        t.queueOldestMessageAgeSeconds,
+        `${s.workload} ${s.label} queue: age of oldest message (s)`,
+      ),
+    );
+    if (s.deadLetterQueue) {
+      const dlq = this.alarm(
+        id + 'DlqNotEmpty',
+        s.deadLetterQueue.metricApproximateNumberOfMessagesVisible(p),
+        1,
+        `${s.workload} ${s.label} dead-letter queue is not empty: requests were given up on`,
+        1,
+      );
+      this.deadLetterAlarms.push(dlq);
+    }
+  }
+
+  private monitorFunction(s: FunctionSignal): void {
+    const t = this.props.thresholds;
+    const id = `${s.workload}${s.label}Function`;
+    const sum = { period: this.period, statistic: 'Sum' };
+    this.critical(
+      s.workload,
+      this.alarm(
+        id + 'Errors',
+        s.function.metricErrors(sum),
+        t.functionErrorsPerPeriod,
+        `${s.workload} ${s.label} errors`,
+      ),
+    );
+    this.alarm(
+      id + 'Throttles',
+      s.function.metricThrottles(sum),
+      t.functionThrottlesPerPeriod,
+      `${s.workload} ${s.label} throttles`,
+    );
+    const limitMs = s.timeout.isUnresolved()
+      ? 0
+      : Math.round((s.timeout.toMilliseconds() * t.functionDurationP99PercentOfTimeout) / 100);
+    if (limitMs > 0) {
+      this.alarm(
+        id + 'DurationP99',
+        s.function.metricDuration({ period: this.period, statistic: 'p99' }),
+        limitMs,
+        `${s.workload} ${s.label} p99 duration (ms), ${t.functionDurationP99PercentOfTimeout}% of its timeout`,
+      );
+    }
+  }
+
+  private monitorTable(s: TableSignal): void {
+    const t = this.props.thresholds;
+    const id = `${s.workload}${s.label}Table`;
+    const m = (metricName: string, statistic: string, extra: Record<string, string> = {}) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: { TableName: s.table.tableName, ...extra },
+        statistic,
+        period: this.period,
+      });
+    this.alarm(
+      id + 'Throttles',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(r, 0) + FILL(w, 0)',
+        usingMetrics: { r: m('ReadThrottleEvents', 'Sum'), w: m('WriteThrottleEvents', 'Sum') },
+        label: 'Throttled read + write events',
+        period: this.period,
+      }),
+      t.tableThrottlesPerPeriod,
+      `${s.workload} ${s.label} table throttled events`,
+    );
+    for (const receivingRegion of s.replicaRegions ?? []) {
+      this.alarm(
+        `${id}ReplicationLatency${pascal(receivingRegion)}`,
+        m('ReplicationLatency', 'Average', { ReceivingRegion: receivingRegion }),
+        t.tableReplicationLatencyMs,
+        `${s.workload} ${s.label} table replication latency to ${receivingRegion} (ms)`,
+      );
+    }
+  }
+
+  private monitorWebService(s: WebServiceSignal): void {
+    const t = this.props.thresholds;
+    const id = `${s.workload}Service`;
+    const p = { period: this.period };
+    this.alarm(
+      id + 'UnhealthyHosts',
+      s.targetGroup.metrics.unhealthyHostCount({ ...p, statistic: 'Maximum' }),
+      t.unhealthyHosts,
+      `${s.workload} unhealthy targets`,
+    );
+    // Silence is the signature of an isolated Region (no request reaches the load balancer, so no
+    // 5xx is counted): no healthy target at all, or no data, is the signal that catches it.
+    this.critical(
+      s.workload,
+      this.alarm(
+        id + 'NoHealthyHosts',
+        s.targetGroup.metrics.healthyHostCount({ ...p, statistic: 'Minimum' }),
+        1,
+        `${s.workload} healthy targets`,
+        this.props.thresholds.evaluationPeriods,
+        true,
+      ),
+    );
+    this.critical(
+      s.workload,
+      this.alarm(
+        id + 'Elb5xx',
+        s.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { ...p, statistic: 'Sum' }),
+        t.service5xxPerPeriod,
+        `${s.workload} load balancer 5xx responses`,
+      ),
+    );
+    this.critical(
+      s.workload,
+      this.alarm(
+        id + 'Target5xx',
+        s.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+          ...p,
+          statistic: 'Sum',
+        }),
+        t.service5xxPerPeriod,
+        `${s.workload} service 5xx responses`,
+      ),
+    );
+    this.alarm(
+      id + 'Cpu',
+      new cloudwatch.Metric({
+        namespace: 'AWS/ECS',
+        metricName: 'CPUUtilization',
+        dimensionsMap: { ClusterName: s.service.cluster.clusterName, ServiceName: s.service.serviceName },
+        statistic: 'Average',
+        period: this.period,
+      }),
+      t.serviceCpuPercent,
+      `${s.workload} service average CPU (%)`,
+    );
+  }
+
+  private critical(workload: string, alarm: cloudwatch.Alarm): void {
+    (this.criticalAlarms[workload] ??= []).push(alarm);
+  }
+
+  private alarm(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    what: string,
+    evaluationPeriods = this.props.thresholds.evaluationPeriods,
+    below = false,
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.props.namePrefix}-${id}`,
+      alarmDescription: `${what} ${below ? '<' : '>='} ${threshold} for ${evaluationPeriods} x ${this.props.thresholds.periodSeconds} s.`,
+      metric,
+      threshold,
+      evaluationPeriods,
+      comparisonOperator: below
+        ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+        : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // Error counts: no data means no traffic or no errors, a quiet Region is a healthy one.
+      // "At least N" signals: no data means the thing stopped reporting, which is the outage itself.
+      treatMissingData: below
+        ? cloudwatch.TreatMissingData.BREACHING
+        : cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.alarmAction);
+    alarm.addOkAction(this.alarmAction);
+    this.alarms.push(alarm);
+    this.widgets.push(new cloudwatch.AlarmWidget({ title: what, alarm, width: 8, height: 6 }));
+    return alarm;
+  }
+}
+
+function validate(path: string, props: RegionalObservabilityProps): void {
+  const problems: string[] = [];
+  if (!Token.isUnresolved(props.namePrefix) && !/^[A-Za-z0-9][A-Za-z0-9-]{0,200}$/.test(props.namePrefix)) {
+    problems.push(
+      `namePrefix is "${props.namePrefix}". Fix: use letters, digits and dashes, e.g. "Rempart-eu-west-3"`,
+    );
+  }
+  const all: Signal[] = [
+    ...(props.apis ?? []),
+    ...(props.queues ?? []),
+    ...(props.functions ?? []),
+    ...(props.tables ?? []),
+    ...(props.webServices ?? []),
+  ];
+  for (const s of all) {
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(s.workload)) {
+      problems.push(`workload "${s.workload}" is not PascalCase. Fix: use e.g. "Booking"`);
+    }
+  }
+  for (const s of [...(props.queues ?? []), ...(props.functions ?? []), ...(props.tables ?? [])]) {
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(s.label))
+      problems.push(`label "${s.label}" is not PascalCase. Fix: use e.g. "Worker"`);
+  }
+  if (all.length === 0) {
+    problems.push(
+      'no signal to monitor. Fix: pass at least one of apis, queues, functions, tables, webServices',
+    );
+  }
+  if (problems.length) throw new Error(`RegionalObservability ${path}: ${problems.join('; ')}`);
+}
+
+function pascal(region: string): string {
+  return region
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const rows: T[][] = [];
+  for (let i = 0; i < items.length; i += size) rows.push(items.slice(i, i + size));
+  return rows;
+}

@@ -1,0 +1,64 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ResiliencePolicy, type ResiliencePolicyProps } from '../../lib/constructs/resilience-policy';
+import { testStack } from '../helpers/synth';
+
+const objectives = {
+  az: { rtoInSecs: 300, rpoInSecs: 0 },
+  infrastructure: { rtoInSecs: 300, rpoInSecs: 0 },
+  software: { rtoInSecs: 3600, rpoInSecs: 300 },
+  region: { rtoInSecs: 900, rpoInSecs: 60 },
+};
+
+function build(overrides: Partial<ResiliencePolicyProps> = {}) {
+  const stack = testStack('eu-west-3');
+  new ResiliencePolicy(stack, 'Hub', {
+    name: 'Svc-eu-west-3',
+    stackArns: [stack.stackId],
+    ...objectives,
+    ...overrides,
+  });
+  return Template.fromStack(stack);
+}
+
+describe('ResiliencePolicy', () => {
+  const template = build();
+
+  it('declares RTO/RPO per disruption type with data on the same continent', () => {
+    template.hasResourceProperties('AWS::ResilienceHub::ResiliencyPolicy', {
+      PolicyName: 'Svc-eu-west-3',
+      Tier: 'Critical',
+      DataLocationConstraint: 'SameContinent',
+      Policy: {
+        AZ: { RtoInSecs: 300, RpoInSecs: 0 },
+        Hardware: { RtoInSecs: 300, RpoInSecs: 0 },
+        Software: { RtoInSecs: 3600, RpoInSecs: 300 },
+        Region: { RtoInSecs: 900, RpoInSecs: 60 },
+      },
+    });
+  });
+
+  it('assesses an app over the given stacks every day against that policy', () => {
+    template.hasResourceProperties('AWS::ResilienceHub::App', {
+      Name: 'Svc-eu-west-3',
+      AppAssessmentSchedule: 'Daily',
+      ResiliencyPolicyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Hub'), 'PolicyArn'] },
+      ResourceMappings: [
+        {
+          MappingType: 'CfnStack',
+          PhysicalResourceId: {
+            Type: 'Arn',
+            Identifier: { Ref: 'AWS::StackId' },
+            AwsRegion: 'eu-west-3',
+            AwsAccountId: '111111111111',
+          },
+        },
+      ],
+    });
+  });
+
+  it('rejects a bad name, negative objectives and no stack', () => {
+    expect(() => build({ name: 'bad name' })).toThrow(/name is "bad name"\. Fix:/);
+    expect(() => build({ region: { rtoInSecs: -1, rpoInSecs: 0 } })).toThrow(/region\.rtoInSecs is -1/);
+    expect(() => build({ stackArns: [] })).toThrow(/stackArns is empty/);
+  });
+});

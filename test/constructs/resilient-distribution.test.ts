@@ -1,0 +1,306 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import {
+  ResilientDistribution,
+  type ResilientDistributionProps,
+} from '../../lib/constructs/resilient-distribution/resilient-distribution';
+import { retryPageHtml } from '../../lib/constructs/resilient-distribution/error-pages/retry-page';
+import { RetryPageBucket } from '../../lib/constructs/resilient-distribution/retry-page';
+import { behavior, distributionConfig } from '../edge/cfn-types';
+import { testStack } from '../helpers/synth';
+
+const WEB_ACL = 'arn:aws:wafv2:us-east-1:111111111111:global/webacl/booking/0123';
+
+function build(props: Partial<ResilientDistributionProps> = {}, region = 'us-east-1') {
+  const stack = testStack(region);
+  const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+    hostedZoneId: 'Z0REMPARTDEMO00000000',
+    zoneName: 'rempart-demo.fr',
+  });
+  const http = (host: string) => new origins.HttpOrigin(host);
+  const dist = new ResilientDistribution(stack, 'Dist', {
+    domainName: 'rdv.rempart-demo.fr',
+    hostedZone: zone,
+    webAclArn: WEB_ACL,
+    defaultRoute: {
+      kind: 'static',
+      origin: http('site-a.example.com'),
+      fallbackOrigin: http('site-b.example.com'),
+    },
+    routes: [
+      { pathPattern: '/api/bookings*', kind: 'write', origin: http('origin.rdv.rempart-demo.fr') },
+      {
+        pathPattern: '/api/*',
+        kind: 'read',
+        origin: http('api-a.example.com'),
+        fallbackOrigin: http('api-b.example.com'),
+      },
+    ],
+    retryPage: { origin: http('pages.example.com'), path: '/_rempart/retry.html' },
+    accessLogging: { encryptionKey: new kms.Key(stack, 'Key') },
+    ...props,
+  });
+  return { stack, dist };
+}
+
+const { stack } = build();
+const template = Template.fromStack(stack);
+const config = () => distributionConfig(template);
+
+describe('ResilientDistribution', () => {
+  it('serves its name over TLS 1.2 (2021) with SNI, HTTP/2 and 3, and the web ACL attached', () => {
+    expect(config()).toMatchObject({
+      Aliases: ['rdv.rempart-demo.fr'],
+      ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+      HttpVersion: 'http2and3',
+      WebACLId: WEB_ACL,
+      PriceClass: 'PriceClass_100',
+    });
+  });
+
+  it('creates a DNS-validated certificate and alias records when given only the zone', () => {
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'rdv.rempart-demo.fr',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: 'rdv.rempart-demo.fr', HostedZoneId: 'Z0REMPARTDEMO00000000' }],
+    });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'rdv.rempart-demo.fr.', Type: 'A' });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'rdv.rempart-demo.fr.', Type: 'AAAA' });
+  });
+
+  it('is HTTPS-only towards viewers and origins', () => {
+    const c = config();
+    for (const b of [c.DefaultCacheBehavior, ...c.CacheBehaviors])
+      expect(b.ViewerProtocolPolicy).toBe('https-only');
+    for (const o of c.Origins) {
+      expect(o.CustomOriginConfig).toMatchObject({
+        OriginProtocolPolicy: 'https-only',
+        OriginSSLProtocols: ['TLSv1.2'],
+      });
+    }
+  });
+
+  it('fails the static site and the reads over to the other Region with origin groups', () => {
+    const groups = config().OriginGroups.Items;
+    expect(groups).toHaveLength(2);
+    expect(groups.map((g) => g.FailoverCriteria.StatusCodes.Items)).toEqual([
+      [403, 404, 500, 502, 503, 504],
+      [500, 502, 503, 504],
+    ]);
+    expect(config().DefaultCacheBehavior.TargetOriginId).toBe(groups[0].Id);
+    const read = behavior(config(), '/api/*');
+    expect(read).toMatchObject({ TargetOriginId: groups[1].Id, AllowedMethods: ['GET', 'HEAD', 'OPTIONS'] });
+  });
+
+  it('micro-caches reads for 5 seconds', () => {
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({ DefaultTTL: 5, MaxTTL: 5, MinTTL: 0 }),
+    });
+  });
+
+  it('routes writes to one origin (a failover DNS name), uncached, every method', () => {
+    const write = behavior(config(), '/api/bookings*');
+    const groupIds = config().OriginGroups.Items.map((g) => g.Id);
+    expect(groupIds).not.toContain(write.TargetOriginId);
+    expect(write.AllowedMethods).toEqual(expect.arrayContaining(['POST', 'PUT', 'DELETE']));
+    expect(write.CachePolicyId).toBe(cloudfront.CachePolicy.CACHING_DISABLED.cachePolicyId);
+    const origin = config().Origins.find((o) => o.Id === write.TargetOriginId);
+    expect(origin?.DomainName).toBe('origin.rdv.rempart-demo.fr');
+    // CloudFront matches in order: the write pattern must come before "/api/*".
+    const order = config().CacheBehaviors.map((b) => b.PathPattern);
+    expect(order.indexOf('/api/bookings*')).toBeLessThan(order.indexOf('/api/*'));
+  });
+
+  it('turns 5xx into the static retry page, keeping the status, cached 10 seconds', () => {
+    expect(config().CustomErrorResponses).toEqual(
+      [500, 502, 503, 504].map((code) => ({
+        ErrorCode: code,
+        ResponseCode: code,
+        ResponsePagePath: '/_rempart/retry.html',
+        ErrorCachingMinTTL: 10,
+      })),
+    );
+    const pages = behavior(config(), '/_rempart/*');
+    expect(pages.AllowedMethods).toEqual(['GET', 'HEAD']);
+  });
+
+  it('sends security headers on every behaviour', () => {
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          StrictTransportSecurity: {
+            AccessControlMaxAgeSec: 63072000,
+            IncludeSubdomains: true,
+            Preload: true,
+            Override: true,
+          },
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentSecurityPolicy: {
+            ContentSecurityPolicy: Match.stringLikeRegexp("frame-ancestors 'none'"),
+            Override: true,
+          },
+        }),
+      }),
+    });
+    const c = config();
+    const ids = new Set(
+      [c.DefaultCacheBehavior, ...c.CacheBehaviors].map((b) => JSON.stringify(b.ResponseHeadersPolicyId)),
+    );
+    expect(ids.size).toBe(1);
+  });
+
+  it('delivers access logs (standard logging v2) to an encrypted log group', () => {
+    template.hasResourceProperties('AWS::Logs::DeliverySource', {
+      LogType: 'ACCESS_LOGS',
+      ResourceArn: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::Logs::DeliveryDestination', { OutputFormat: 'json' });
+    template.resourceCountIs('AWS::Logs::Delivery', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: Match.anyValue(),
+      RetentionInDays: 30,
+    });
+  });
+});
+
+describe('ResilientDistribution validation', () => {
+  const http = new origins.HttpOrigin('x.example.com');
+  it.each<[string, Partial<ResilientDistributionProps>, RegExp]>([
+    [
+      'a write route with a fallback origin',
+      { routes: [{ pathPattern: '/w/*', kind: 'write', origin: http, fallbackOrigin: http }] },
+      /routes "\/w\/\*" is a write route with a fallbackOrigin: CloudFront origin groups fail over only GET, HEAD and OPTIONS/,
+    ],
+    [
+      'a TLS policy older than 2021',
+      { minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2019 },
+      /minimumProtocolVersion is TLSv1\.2_2019/,
+    ],
+    [
+      'a REGIONAL web ACL',
+      { webAclArn: 'arn:aws:wafv2:eu-west-3:111111111111:regional/webacl/x/1' },
+      /is not a CLOUDFRONT-scope web ACL/,
+    ],
+    [
+      'a relative retry page path',
+      { retryPage: { origin: http, path: 'retry.html' } },
+      /retryPage\.path is "retry\.html"/,
+    ],
+    ['a status CloudFront cannot customise', { retryStatusCodes: [418] }, /retryStatusCodes contains 418/],
+    [
+      '429, which only the web ACL can answer',
+      { retryStatusCodes: [429, 503] },
+      /retryStatusCodes contains 429, which CloudFront custom error responses do not accept/,
+    ],
+    ['a long error-caching TTL', { errorCachingTtl: Duration.minutes(10) }, /errorCachingTtl is 600 s/],
+    ['a read cache of two minutes', { readCacheTtl: Duration.minutes(2) }, /readCacheTtl is 120 s/],
+    [
+      'neither certificate nor zone',
+      { hostedZone: undefined },
+      /neither certificate nor hostedZone is given/,
+    ],
+  ])('rejects %s', (_what, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  it('rejects a certificate outside us-east-1', () => {
+    const stack = testStack('us-east-1');
+    const certificate = acm.Certificate.fromCertificateArn(
+      stack,
+      'Cert',
+      'arn:aws:acm:eu-west-3:111111111111:certificate/11111111-2222-3333-4444-555555555555',
+    );
+    expect(() => build({ certificate })).toThrow(
+      /certificate .* is in eu-west-3\. Fix: CloudFront accepts only certificates from us-east-1/,
+    );
+  });
+
+  it('rejects a stack outside us-east-1', () => {
+    expect(() => build({}, 'eu-west-3')).toThrow(
+      /the stack is in eu-west-3\. Fix: create ResilientDistribution in a us-east-1 stack/,
+    );
+  });
+});
+
+describe('RetryPageBucket', () => {
+  const s = testStack('us-east-1');
+  const page = new RetryPageBucket(s, 'Retry', {
+    pagePath: '/_rempart/retry.html',
+    serviceName: 'Rempart',
+    retryAfterSeconds: 30,
+  });
+  const t = Template.fromStack(s);
+
+  it('keeps the page in a private, KMS-encrypted, TLS-only bucket', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          }),
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    expect(page.pagePath).toBe('/_rempart/retry.html');
+  });
+
+  it('writes the bilingual page through a custom resource allowed to put that one object only', () => {
+    t.hasResourceProperties('Custom::RempartStaticPage', {
+      Pages: [
+        {
+          Key: '_rempart/retry.html',
+          ContentType: 'text/html; charset=utf-8',
+          Body: retryPageHtml({ serviceName: 'Rempart', retryAfterSeconds: 30 }),
+          CacheControl: 'public, max-age=300',
+        },
+      ],
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', [Match.anyValue(), '/_rempart/retry.html']] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('rejects a page path that is not an .html file', () => {
+    expect(
+      () =>
+        new RetryPageBucket(testStack('us-east-1'), 'X', {
+          pagePath: '/retry',
+          serviceName: 'R',
+          retryAfterSeconds: 5,
+        }),
+    ).toThrow(/pagePath is "\/retry"\. Fix: use an absolute path to an \.html page/);
+  });
+});
+
+describe('retry page', () => {
+  const html = retryPageHtml({ serviceName: 'Prise de <RDV>', retryAfterSeconds: 30 });
+  it('speaks French and English, reloads itself and escapes the service name', () => {
+    expect(html).toContain('<section lang="fr">');
+    expect(html).toContain('<section lang="en">');
+    expect(html).toContain('Forte affluence');
+    expect(html).toContain('High demand');
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
+    expect(html).toContain('Prise de &#60;RDV&#62;');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+  });
+});

@@ -1,0 +1,59 @@
+import { Stack, type App } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { RempartConfig } from '../../lib/config/schema';
+import { LogEncryptionKey } from '../../lib/constructs/log-encryption-key/log-encryption-key';
+import { RegionalApiOrigin } from '../../lib/constructs/resilient-distribution/regional-api-origin';
+import { EdgeStack } from '../../lib/stacks/edge-stack';
+import { testApp, testConfig } from '../helpers/synth';
+
+export const ACCOUNT = '111111111111';
+
+/** A stand-in for a booking API stack: a REST API with a read and a write path, and a site bucket. */
+export function standInRegion(app: App, config: RempartConfig, region: string) {
+  const stack = new Stack(app, `StandIn-${region}`, {
+    env: { account: ACCOUNT, region },
+    crossRegionReferences: true,
+  });
+  const restApi = new apigateway.RestApi(stack, 'Api', { cloudWatchRole: false });
+  const integration = new apigateway.MockIntegration({ integrationResponses: [{ statusCode: '200' }] });
+  const apiRes = restApi.root.addResource('api');
+  apiRes.addResource('centres').addMethod('GET', integration, { methodResponses: [{ statusCode: '200' }] });
+  apiRes.addResource('bookings').addMethod('POST', integration, { methodResponses: [{ statusCode: '200' }] });
+  const siteBucket = new s3.Bucket(stack, 'Site');
+  const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+    hostedZoneId: config.dns.hostedZoneId,
+    zoneName: config.dns.zoneName,
+  });
+  const origin = new RegionalApiOrigin(stack, 'EdgeOrigin', {
+    restApi,
+    hostedZone,
+    writeDomainName: `${config.edge.booking.originLabel}.${config.booking.domainName}`,
+    originVerify: config.edge.originVerify,
+    logEncryptionKey: new LogEncryptionKey(stack, 'LogKey').key,
+  });
+  return { stack, restApi, siteBucket, origin, region };
+}
+
+/** An app with two stand-in Regions and the real EdgeStack in front of them. */
+export function edgeApp(overrides: unknown = {}) {
+  const app = testApp();
+  const config = testConfig(overrides);
+  const regions = [config.regions.primary, config.regions.secondary].map((r) =>
+    standInRegion(app, config, r),
+  );
+  const edge = new EdgeStack(app, 'Edge', {
+    config,
+    env: { account: ACCOUNT, region: config.regions.edge },
+    booking: regions.map((r) => ({
+      region: r.region,
+      restApi: r.restApi,
+      siteBucket: r.siteBucket,
+      originHeaderName: r.origin.headerName,
+      originSecretName: r.origin.secretName,
+    })),
+  });
+  for (const r of regions) edge.addStackDependency(r.stack);
+  return { app, config, regions, edge };
+}

@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../lambda/booking/adapters/dynamodb';
+
+/**
+ * AWS's DynamoDB Local (the jar shipped in amplify-dynamodb-simulator), started once per jest run by
+ * the global setup and stopped by its process id in the global teardown. The package itself is
+ * never required: importing it throws.
+ */
+export const EMULATOR_DIR = join(__dirname, '../../node_modules/amplify-dynamodb-simulator/emulator');
+const STATE_FILE = join(tmpdir(), `rempart-dynamodb-local-${process.ppid}-${process.pid}.json`);
+export const ENDPOINT_ENV = 'REMPART_DYNAMODB_LOCAL_ENDPOINT';
+const PID_ENV = 'REMPART_DYNAMODB_LOCAL_PID';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly pid: number;
+}
+
+/** A free loopback port, chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Start DynamoDB Local on a free loopback port; resolves once it answers ListTables. */
+export async function startDynamoLocal(timeoutMs = 30_000): Promise<LocalDynamo> {
+  const port = await freePort();
+  const child = spawn(
+    'java',
+    [
+      '-Xmx1g',
+      '-Djava.library.path=./DynamoDBLocal_lib',
+      '-jar',
+      'DynamoDBLocal.jar',
+      '-inMemory',
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    { cwd: EMULATOR_DIR, stdio: 'ignore', detached: false },
+  );
+  const pid = child.pid;
+  if (pid === undefined)
+    throw new Error('DynamoDB Local: java did not start. Fix: install Java 17 and put it on PATH');
+  child.unref();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-west-3',
+    credentials: CREDENTIALS,
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        process.kill(pid);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms: ${(e as Error).message}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  client.destroy();
+  return { endpoint, pid };
+}
+
+export function stopDynamoLocal(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Global setup: start it and publish the endpoint to the test workers through the environment. */
+export async function globalSetup(): Promise<void> {
+  const local = await startDynamoLocal();
+  process.env[ENDPOINT_ENV] = local.endpoint;
+  process.env[PID_ENV] = String(local.pid);
+  writeFileSync(STATE_FILE, JSON.stringify(local));
+}
+
+/** Global teardown: stop the process started above, by its id. */
+export function globalTeardown(): void {
+  const pid = Number(process.env[PID_ENV]);
+  if (pid > 0) stopDynamoLocal(pid);
+  else if (existsSync(STATE_FILE))
+    stopDynamoLocal((JSON.parse(readFileSync(STATE_FILE, 'utf8')) as LocalDynamo).pid);
+  rmSync(STATE_FILE, { force: true });
+}
+
+/** Endpoint of the run's DynamoDB Local (tests only). */
+export function localEndpoint(): string {
+  const endpoint = process.env[ENDPOINT_ENV];
+  if (!endpoint)
+    throw new Error(
+      `${ENDPOINT_ENV} is not set: DynamoDB Local tests need jest's globalSetup (see jest.config.js)`,
+    );
+  return endpoint;
+}
+
+/** A document client on DynamoDB Local, built exactly like the handlers' one. */
+export function localDocumentClient(): DynamoDBDocumentClient {
+  return documentClient({ endpoint: localEndpoint(), region: 'eu-west-3', credentials: CREDENTIALS });
+}
+
+let tableCounter = 0;
+
+/** A fresh booking table (pk/sk strings, on-demand) with a unique name. */
+export async function createBookingTable(prefix = 'booking'): Promise<string> {
+  const name = `${prefix}-${process.pid}-${Date.now()}-${tableCounter++}`;
+  const client = new DynamoDBClient({
+    endpoint: localEndpoint(),
+    region: 'eu-west-3',
+    credentials: CREDENTIALS,
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  client.destroy();
+  return name;
+}

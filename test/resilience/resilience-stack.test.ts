@@ -1,0 +1,119 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { compliancePacks } from '../../lib/compliance/nag-packs';
+import { RempartResilienceChecks } from '../../lib/compliance/resilience';
+import { BackupVaultStack } from '../../lib/stacks/backup-vault-stack';
+import { ResilienceStack } from '../../lib/stacks/resilience-stack';
+import { testApp, testConfig } from '../helpers/synth';
+import { standInWorkloads } from './stand-ins';
+
+const config = testConfig();
+const app: App = testApp();
+const vault = new BackupVaultStack(app, 'Vault', {
+  config,
+  env: { account: '111111111111', region: 'eu-west-1' },
+});
+const w = standInWorkloads(app, 'eu-west-3');
+const stack = new ResilienceStack(app, 'Resilience', {
+  config,
+  env: { account: '111111111111', region: 'eu-west-3' },
+  peerRegion: 'eu-central-1',
+  booking: w.booking,
+  ent: w.ent,
+  assessedStacks: [w.stack],
+});
+const template = Template.fromStack(stack);
+
+describe('ResilienceStack (stand-in workloads)', () => {
+  it('creates the alarms of both workloads, named from the service and Region', () => {
+    for (const name of [
+      'Rempart-eu-west-3-BookingApi5xx',
+      'Rempart-eu-west-3-BookingApiLatencyP99',
+      'Rempart-eu-west-3-BookingBookingsQueueOldestMessageAge',
+      'Rempart-eu-west-3-BookingBookingsQueueDlqNotEmpty',
+      'Rempart-eu-west-3-BookingWorkerFunctionErrors',
+      'Rempart-eu-west-3-BookingBookingsTableReplicationLatencyEuCentral1',
+      'Rempart-eu-west-3-EntServiceUnhealthyHosts',
+      'Rempart-eu-west-3-EntServiceElb5xx',
+      'Rempart-eu-west-3-EntServiceCpu',
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: name,
+        AlarmActions: [Match.anyValue()],
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: 'Rempart-eu-west-3-RegionHealth',
+    });
+  });
+
+  it('routes both origins through alarm-driven health checks with a 60 s TTL', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::Route53::HealthCheck',
+      { HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED' }) },
+      2,
+    );
+    for (const name of ['origin.rdv.rempart-demo.fr.', 'origin.ent.rempart-demo.fr.']) {
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: name,
+        Type: 'CNAME',
+        TTL: '60',
+        Region: 'eu-west-3',
+        SetIdentifier: 'eu-west-3',
+        HealthCheckId: Match.anyValue(),
+      });
+    }
+  });
+
+  it('copies daily and continuous backups to the off-site vault in the witness Region', () => {
+    template.resourceCountIs('AWS::Backup::BackupPlan', 2);
+    template.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: Match.objectLike({
+        BackupPlanRule: [
+          Match.objectLike({
+            CopyActions: [
+              Match.objectLike({
+                DestinationBackupVaultArn:
+                  'arn:aws:backup:eu-west-1:111111111111:backup-vault:Rempart-Offsite',
+              }),
+            ],
+          }),
+        ],
+      }),
+    });
+    Template.fromStack(vault).hasResourceProperties('AWS::Backup::BackupVault', {
+      BackupVaultName: 'Rempart-Offsite',
+      LockConfiguration: { MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3 },
+    });
+  });
+
+  it('defines the four drills with stop conditions', () => {
+    template.resourceCountIs('AWS::FIS::ExperimentTemplate', 4);
+  });
+
+  it('declares a Resilience Hub policy and a daily-assessed app', () => {
+    template.hasResourceProperties('AWS::ResilienceHub::ResiliencyPolicy', {
+      DataLocationConstraint: 'SameContinent',
+      Policy: {
+        AZ: { RtoInSecs: 300, RpoInSecs: 0 },
+        Hardware: { RtoInSecs: 300, RpoInSecs: 0 },
+        Software: { RtoInSecs: 3600, RpoInSecs: 300 },
+        Region: { RtoInSecs: 900, RpoInSecs: 60 },
+      },
+    });
+    template.hasResourceProperties('AWS::ResilienceHub::App', { AppAssessmentSchedule: 'Daily' });
+  });
+
+  it('passes every claimed pack and the resilience pack', () => {
+    app.synth();
+    const packs = [...compliancePacks(app), new RempartResilienceChecks()];
+    const findings = [stack, vault].flatMap((scope) =>
+      packs.flatMap((pack) =>
+        pack
+          .validateScope(scope)
+          .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
+      ),
+    );
+    expect(findings).toEqual([]);
+  });
+});
