@@ -145,6 +145,9 @@ export class BookingApiStack extends RempartStack {
       writeDomainName: `${config.edge.booking.originLabel}.${config.booking.domainName}`,
       originVerify: config.edge.originVerify,
       logEncryptionKey: this.logKey,
+      // The Region's resilience stack owns the write record: it follows every critical alarm of the
+      // Region (5xx, queue age, worker errors), not only this API's error rate.
+      writeRecord: false,
     });
   }
 }

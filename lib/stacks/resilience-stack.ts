@@ -322,6 +322,7 @@ export function regionalResilienceTargets(
       worker: w.bookingApi.worker.function,
       workerTimeout: Duration.seconds(w.bookingApi.settings.workerTimeoutSeconds),
       table: w.bookingApi.table,
+      apiOriginTarget: w.bookingApi.apiOrigin.domain.domainNameAliasDomainName,
     },
     ent: {
       loadBalancer: w.entService.loadBalancer,

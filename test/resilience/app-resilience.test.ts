@@ -86,6 +86,24 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     }
   });
 
+
+  it('owns the booking write record: latency-routed, TTL ≤ 60 s, healthy only while every critical alarm is OK', () => {
+    const critical = stacks.resilience[i].observability.criticalAlarms.Booking.length;
+    expect(critical).toBeGreaterThanOrEqual(3);
+    t.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'origin.rdv.rempart-demo.fr.',
+      Type: 'CNAME',
+      Region: region,
+      SetIdentifier: region,
+      TTL: Match.stringLikeRegexp('^([1-9]|[1-5][0-9]|60)$'),
+      HealthCheckId: { Ref: Match.stringLikeRegexp('BookingFailoverRegionCheck') },
+    });
+    t.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED', HealthThreshold: critical }),
+    });
+    // One record per Region and name: the API stack must not declare a competing one.
+    Template.fromStack(stacks.regions[i].bookingApi).resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
   it('backs up tagged resources daily and continuously into a locked vault, copying to the witness vault', () => {
     t.hasResourceProperties('AWS::Backup::BackupVault', {
       LockConfiguration: { MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3 },

@@ -46,6 +46,12 @@ export interface RegionalApiOriginProps {
   readonly serverErrorRateThreshold?: number;
   /** Who is told when the Region turns unhealthy. @default none (see the acknowledgement) */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
+   * Create the Region's write record here, driven by `healthAlarms`. Turn it off when another
+   * construct (e.g. a RegionalFailover over the whole Region's critical alarms) owns the record for
+   * `domain`. @default true
+   */
+  readonly writeRecord?: boolean;
 }
 
 /**
@@ -65,8 +71,8 @@ export class RegionalApiOrigin extends Construct {
   public readonly domain: apigateway.DomainName;
   /** Any in ALARM means this Region's API is unhealthy: they drive the write record. */
   public readonly healthAlarms: readonly cloudwatch.IAlarm[];
-  /** Health checks and the write record of this Region. */
-  public readonly failover: RegionalFailover;
+  /** Health checks and the write record of this Region; undefined when `writeRecord` is false. */
+  public readonly failover?: RegionalFailover;
   public readonly region: string;
 
   constructor(scope: Construct, id: string, props: RegionalApiOriginProps) {
@@ -170,6 +176,7 @@ export class RegionalApiOrigin extends Construct {
     }
     this.healthAlarms = [errorRate, ...(props.healthAlarms ?? [])];
 
+    if (props.writeRecord === false) return;
     // Route 53 health checks on the Region's alarms and the write record that follows them.
     this.failover = new RegionalFailover(this, 'WriteRecord', {
       hostedZone: props.hostedZone,
