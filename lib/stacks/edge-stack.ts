@@ -255,6 +255,7 @@ export class EdgeStack extends RempartStack {
     const distribution = new ResilientDistribution(this, `${id}Distribution`, {
       comment: `Rempart ${id}: ${domainName}`,
       domainName,
+      clientCookie: settings.rateRules.flatMap((r) => r.keys).find((k) => k.type === 'cookie')?.name,
       certificate: settings.certificateArn
         ? acm.Certificate.fromCertificateArn(this, `${id}Certificate`, settings.certificateArn)
         : undefined,

@@ -304,3 +304,51 @@ describe('retry page', () => {
     expect(html).not.toMatch(/<script|https?:\/\//);
   });
 });
+
+describe('ResilientDistribution client cookie', () => {
+  const withCookie = Template.fromStack(build({ clientCookie: 'rempart-session' }).stack);
+  const fn = Object.values(withCookie.findResources('AWS::CloudFront::Function'))[0];
+  // Run the function's real code the way CloudFront's JS 2.0 runtime calls it.
+  const handler = new Function(`${fn.Properties.FunctionCode as string}; return handler;`)() as (
+    e: unknown,
+  ) => { cookies: Record<string, { value: string; attributes: string }> };
+
+  it('attaches a JS 2.0 viewer-response function to every behaviour', () => {
+    expect(fn.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    const cfg = distributionConfig(withCookie);
+    for (const b of [
+      cfg.DefaultCacheBehavior,
+      ...cfg.CacheBehaviors.filter((c: { PathPattern: string }) => c.PathPattern.startsWith('/api')),
+    ]) {
+      expect(b.FunctionAssociations).toEqual([
+        {
+          EventType: 'viewer-response',
+          FunctionARN: { 'Fn::GetAtt': [expect.stringMatching(/ClientCookie/), 'FunctionARN'] },
+        },
+      ]);
+    }
+  });
+
+  it('issues a random, secure cookie to a viewer that has none, and leaves one that has it alone', () => {
+    const fresh = handler({ request: { cookies: {} }, response: { cookies: {} } });
+    expect(fresh.cookies['rempart-session'].value).toMatch(/^[0-9a-f]{32}$/);
+    expect(fresh.cookies['rempart-session'].attributes).toMatch(/Secure; HttpOnly; SameSite=Lax/);
+    const other = handler({ request: { cookies: {} }, response: { cookies: {} } });
+    expect(other.cookies['rempart-session'].value).not.toBe(fresh.cookies['rempart-session'].value);
+    const known = handler({
+      request: { cookies: { 'rempart-session': { value: 'abc' } } },
+      response: { cookies: {} },
+    });
+    expect(known.cookies).toEqual({});
+  });
+
+  it('issues no cookie by default', () => {
+    template.resourceCountIs('AWS::CloudFront::Function', 0);
+  });
+
+  it('rejects a cookie name CloudFront cannot carry', () => {
+    expect(() => build({ clientCookie: 'bad cookie;' })).toThrow(
+      /clientCookie is "bad cookie;"\. Fix: use 1-64 letters/,
+    );
+  });
+});

@@ -34,6 +34,13 @@ describe('edge of the whole app', () => {
     }
   });
 
+  it('issues the rate rules\' session cookie on both distributions, so NAT-shared viewers are counted apart', () => {
+    offTemplate.resourceCountIs('AWS::CloudFront::Function', 2);
+    offTemplate.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: Match.stringLikeRegexp("event\\.request\\.cookies\\['rempart-session'\\]"),
+    });
+  });
+
   it("serves the ENT through VPC origins to both Regions' internal load balancers, over HTTPS", () => {
     offTemplate.resourceCountIs('AWS::CloudFront::VpcOrigin', 2);
     offTemplate.hasResourceProperties('AWS::CloudFront::VpcOrigin', {

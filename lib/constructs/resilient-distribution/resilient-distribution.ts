@@ -55,6 +55,12 @@ export interface ResilientDistributionProps {
   /** Public host name served, e.g. "rdv.example.fr". */
   readonly domainName: string;
   /**
+   * Cookie that the edge firewall's rate rules aggregate on (with the address), so that many people
+   * behind one NAT address are counted apart. When set, a CloudFront Function gives every viewer
+   * that lacks it a random value, on every behaviour. @default - no cookie is issued
+   */
+  readonly clientCookie?: string;
+  /**
    * Certificate in us-east-1 covering `domainName`. Give it, or give `hostedZone` to have one
    * created and validated by DNS. @default - created in `hostedZone`
    */
@@ -168,11 +174,15 @@ export class ResilientDistribution extends Construct {
         enableAcceptEncodingBrotli: true,
       }));
 
+    const clientCookie = props.clientCookie ? this.clientCookieFunction(props.clientCookie) : undefined;
     const behavior = (route: Route): cloudfront.BehaviorOptions => {
       const common = {
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         responseHeadersPolicy: headers,
         compress: true,
+        functionAssociations: clientCookie
+          ? [{ function: clientCookie, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE }]
+          : undefined,
       };
       switch (route.kind) {
         case 'static':
@@ -319,6 +329,34 @@ export class ResilientDistribution extends Construct {
     delivery.node.addDependency(source);
     delivery.node.addDependency(destination);
     return logGroup;
+  }
+
+  /**
+   * Viewer-response function: WAF counts a request only when every aggregation key is present, so a
+   * viewer without the cookie would escape the per-client rules until it had one. The value is not a
+   * secret (it only separates clients for rate limiting), hence Math.random in the JS 2.0 runtime.
+   */
+  private clientCookieFunction(name: string): cloudfront.Function {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      throw new Error(
+        `ResilientDistribution ${this.node.path}: clientCookie is "${name}". Fix: use 1-64 letters, digits, "_" or "-"`,
+      );
+    }
+    return new cloudfront.Function(this, 'ClientCookie', {
+      comment: `Issues the ${name} cookie the rate rules aggregate on`,
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        [
+          'function handler(event) {',
+          `  if (event.request.cookies['${name}']) return event.response;`,
+          "  var id = '';",
+          "  for (var i = 0; i < 4; i++) id += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');",
+          `  event.response.cookies['${name}'] = { value: id, attributes: 'Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=86400' };`,
+          '  return event.response;',
+          '}',
+        ].join('\n'),
+      ),
+    });
   }
 }
 
