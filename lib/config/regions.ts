@@ -27,3 +27,9 @@ export const NON_EEA_EUROPEAN_REGIONS: Readonly<Record<string, string>> = {
 export function isEeaRegion(region: string): region is EeaRegion {
   return (EEA_REGIONS as readonly string[]).includes(region);
 }
+
+/**
+ * The EU Region set in which DynamoDB offers multi-Region strong consistency (the booking table's
+ * mode): its two replicas and witness must all be in it.
+ */
+export const MRSC_EU_REGIONS: readonly string[] = ['eu-west-1', 'eu-west-3', 'eu-central-1'];

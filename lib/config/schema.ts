@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EDGE_REGION } from './regions';
+import { EDGE_REGION, MRSC_EU_REGIONS, isEeaRegion } from './regions';
 import { bookingSectionSchema } from './sections/booking';
 import { dataRegion, hostName } from './sections/common';
 import { edgeSectionSchema } from './sections/edge';
@@ -79,6 +79,19 @@ export const rempartConfigSchema = z
     resilience: resilienceSectionSchema,
   })
   .superRefine((c, ctx) => {
+    // The booking global table uses multi-Region strong consistency; DynamoDB offers it only inside
+    // fixed Region sets, and a deploy outside the set fails after the other stacks went out.
+    for (const key of ['primary', 'secondary', 'witness'] as const) {
+      // Non-EEA Regions are already refused with their own reason.
+      if (isEeaRegion(c.regions[key]) && !MRSC_EU_REGIONS.includes(c.regions[key])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', key],
+          input: c.regions[key],
+          message: `is outside the EU Region set where DynamoDB offers multi-Region strong consistency (the booking table's mode). Fix: use ${MRSC_EU_REGIONS.join(', ')} for primary, secondary and witness`,
+        });
+      }
+    }
     for (const p of entRegionProblems(c.ent, [c.regions.primary, c.regions.secondary])) {
       ctx.addIssue({ code: 'custom', ...p });
     }

@@ -253,7 +253,7 @@ export class EdgeStack extends RempartStack {
       },
     });
     const distribution = new ResilientDistribution(this, `${id}Distribution`, {
-      comment: `Rempart ${id}: ${domainName}`,
+      comment: `Rempart ${id}: ${domainName} (origin secret generation ${this.config.edge.originVerify.generation})`,
       domainName,
       clientCookie: settings.rateRules.flatMap((r) => r.keys).find((k) => k.type === 'cookie')?.name,
       certificate: settings.certificateArn

@@ -90,6 +90,9 @@ describe('decisions', () => {
     expect(decideSeat({ capacity: 2, booked: 2, holders: ['r1', 'r2'] }, 'r1')).toBe('already-held');
     expect(decideSeat({ capacity: 2, booked: 2, holders: ['r2', 'r3'] }, 'r1')).toBe('full');
     expect(decideSeat({ capacity: 2, booked: 1, holders: ['r2'] }, 'r1')).toBe('retry');
+    // A malformed slot item (no numeric capacity) is unknown, never an endless retry.
+    expect(decideSeat({ capacity: Number.NaN, booked: 0, holders: [] }, 'r1')).toBe('unknown-slot');
+    expect(decideSeat({ capacity: 2, booked: Number.NaN, holders: [] }, 'r1')).toBe('unknown-slot');
   });
 });
 

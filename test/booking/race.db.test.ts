@@ -2,7 +2,7 @@ import type { BookingMessage } from '../../lambda/booking/domain/model';
 import { deliverUntilSettled, fixture, message, personKey, snapshot } from './harness';
 
 // The acceptance race of issue 3: ≥ 10,000 booking requests, every message delivered twice, in
-// shuffled batches of 10 with 16 concurrent worker invocations, against DynamoDB Local.
+// shuffled batches of 10 with 48 concurrent worker invocations, against DynamoDB Local.
 //  - pool A: 9,000 people, one request each, on 300 slots with skewed demand (some oversubscribed);
 //  - pool B: 500 people, two requests each for two different slots, with a seat for everyone.
 // Slots are 15-minute windows of 20 to 44 seats, as in a vaccination centre.

@@ -1,7 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDocumentClient } from '../helpers/dynamodb-local';
+import { makeWorkerHandler } from '../../lambda/booking/handlers/worker';
 import {
   delivery,
+  fakeContext,
+  silentLogger,
+  sqsEvent,
   deliverUntilSettled,
   fixture,
   message,
@@ -151,6 +155,27 @@ describe('worker: failures', () => {
     expect([...s.outcomes.values()].every((o) => o.status === 'CONFIRMED')).toBe(true);
     expect(s.outcomes.size).toBe(6);
     expect(s.slots.get('centre-a/s')?.booked).toBe(6);
+  });
+
+  it('never moves the progress cursor past a request the batch leaves for redelivery', async () => {
+    const db = localDocumentClient();
+    const faults = faultInjector(db);
+    const f = await fixture(oneCentre([{ slotId: 's', capacity: 10 }]), db);
+    const worker = makeWorkerHandler({
+      db,
+      tableName: f.tableName,
+      region: 'eu-west-3',
+      logger: silentLogger,
+      progressIntervalMs: 0,
+    });
+    const [early, mid, late] = [1_000, 2_000, 3_000].map((acceptedAt, i) => ({
+      ...message('centre-a', 's', personKey(`cursor-${i}`)),
+      acceptedAt,
+    }));
+    faults.failOnce((input) => input.Key?.sk === 'SLOT#s' && hasRequest(input, early.requestId));
+    const res = await worker(sqsEvent([early, mid, late].map((m) => delivery(m))), fakeContext);
+    expect(res.batchItemFailures.map((b) => b.itemIdentifier)).toEqual([early.requestId]);
+    expect(await f.catalogue.listProgress()).toEqual([{ region: 'eu-west-3', processedUpTo: 1_000 }]);
   });
 
   it('completes a booking interrupted after its seat was taken, without taking a second seat', async () => {

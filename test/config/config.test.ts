@@ -126,6 +126,7 @@ describe('bad configuration fails with the field, the value and the fix', () => 
       { service: { stage: 'production' } },
       /service\.stage: .*received "production".*Fix: use one of "dev", "staging", "prod"/,
     ],
+    ['EEA Region outside the strong-consistency set', { regions: { secondary: 'eu-north-1' } }, /regions\.secondary: is outside the EU Region set where DynamoDB offers multi-Region strong consistency.*received "eu-north-1"\. Fix: use eu-west-1, eu-west-3, eu-central-1/],
     ['bad account id', { account: '1234' }, /account: must be a 12-digit AWS account id.*received "1234"/],
     [
       'bad service name',

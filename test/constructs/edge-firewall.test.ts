@@ -99,7 +99,7 @@ describe('EdgeFirewall with the default booking rules', () => {
   });
 
   it('answers rate-limited requests with 429, a JSON body and Retry-After', () => {
-    for (const name of ['BookingWrites', 'PerClient', 'PerAddress']) {
+    for (const name of ['BookingWrites', 'BookingWritesPerAddress', 'PerClient', 'PerAddress']) {
       expect(rule(name).Action).toEqual({
         Block: {
           CustomResponse: {
@@ -158,17 +158,19 @@ describe('EdgeFirewall with the default booking rules', () => {
       [0, 'AwsIpReputation'],
       [1, 'AwsAntiDdos'],
       [2, 'BookingWrites'],
-      [3, 'PerClient'],
-      [4, 'PerAddress'],
-      [5, 'AwsKnownBadInputs'],
-      [6, 'AwsCommon'],
+      [3, 'BookingWritesPerAddress'],
+      [4, 'PerClient'],
+      [5, 'PerAddress'],
+      [6, 'AwsKnownBadInputs'],
+      [7, 'AwsCommon'],
     ]);
   });
 
   it('counts its capacity: managed groups from the published table plus its own statements', () => {
     // IpReputation 25 + AntiDDoS 50 + KnownBadInputs 200 + Common 700 = 975;
-    // BookingWrites 2 + 2×30 + (2 + 2 + 1) = 67; PerClient 2 + 60 = 62; PerAddress 2.
-    expect(fw.capacity).toBe(975 + 67 + 62 + 2);
+    // BookingWrites 2 + 2×30 + (2 + 2 + 1) = 67; BookingWritesPerAddress 2 + (2 + 2 + 1) = 7;
+    // PerClient 2 + 60 = 62; PerAddress 2.
+    expect(fw.capacity).toBe(975 + 67 + 7 + 62 + 2);
   });
 
   it('logs to an encrypted aws-waf-logs-* group with authorization and cookie redacted, matched requests only', () => {
@@ -314,7 +316,7 @@ describe('EdgeFirewall validation', () => {
     [
       'capacity over the limit',
       { capacityLimit: 1000 },
-      /the rules need 1106 WCU, above the limit of 1000\. Fix: disable a managed group/,
+      /the rules need 1113 WCU, above the limit of 1000\. Fix: disable a managed group/,
     ],
     ['a capacity limit above the web ACL maximum', { capacityLimit: 6000 }, /capacityLimit is 6000/],
   ])('rejects %s', (_what, props, message) => {

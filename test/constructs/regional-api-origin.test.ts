@@ -97,3 +97,20 @@ describe('RegionalApiOrigin validation', () => {
     expect(() => build({}, new Stack(app, 'Agnostic'))).toThrow(/the stack has no explicit Region/);
   });
 });
+
+describe('RegionalApiOrigin without its own write record', () => {
+  const { stack, origin } = build({ writeRecord: false });
+  const t = Template.fromStack(stack);
+
+  it('leaves the record, its health checks and the alarm that would drive them to the record owner', () => {
+    expect(origin.failover).toBeUndefined();
+    t.resourceCountIs('AWS::Route53::RecordSet', 0);
+    t.resourceCountIs('AWS::Route53::HealthCheck', 0);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+
+  it('still guards the stage and serves the write domain', () => {
+    t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    t.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'origin.rdv.rempart-demo.fr' });
+  });
+});

@@ -8,6 +8,7 @@ export interface CfnBehavior {
   readonly CachePolicyId: unknown;
   readonly ViewerProtocolPolicy: string;
   readonly ResponseHeadersPolicyId: unknown;
+  readonly FunctionAssociations?: ReadonlyArray<{ EventType: string; FunctionARN: unknown }>;
 }
 
 export interface CfnOrigin {

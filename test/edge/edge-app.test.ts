@@ -34,7 +34,29 @@ describe('edge of the whole app', () => {
     }
   });
 
-  it('issues the rate rules\' session cookie on both distributions, so NAT-shared viewers are counted apart', () => {
+  it('puts the origin secret generation in the resources that read the secret, so a bump re-reads it', () => {
+    const bumped = Template.fromStack(
+      composeTestApp(testConfig({ edge: { originVerify: { generation: 2 } } })).stacks.edge,
+    );
+    for (const [t, generation] of [
+      [offTemplate, 1],
+      [bumped, 2],
+    ] as const) {
+      t.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          Comment: Match.stringLikeRegexp(
+            `rdv\\.rempart-demo\\.fr \\(origin secret generation ${generation}\\)`,
+          ),
+        }),
+      });
+    }
+    Template.fromStack(off.regions[0].bookingApi).hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Description: Match.stringLikeRegexp('\\(secret generation 1\\)$'),
+    });
+  });
+
+  it("issues the rate rules' session cookie on both distributions, so NAT-shared viewers are counted apart", () => {
     offTemplate.resourceCountIs('AWS::CloudFront::Function', 2);
     offTemplate.hasResourceProperties('AWS::CloudFront::Function', {
       FunctionCode: Match.stringLikeRegexp("event\\.request\\.cookies\\['rempart-session'\\]"),
@@ -82,6 +104,10 @@ describe('edge of the whole app', () => {
     );
     const read = behavior(config, '/api/*');
     expect(config.OriginGroups.Items.map((g) => g.Id)).toContain(read.TargetOriginId);
+    // Status polls (GET /api/bookings/{requestId}) must reach the micro-cached read behaviour, not
+    // the uncached write one: only the exact write path is routed apart.
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).not.toContain('/api/bookings/*');
+    expect(read.CachePolicyId).toEqual({ Ref: expect.stringMatching(/ReadMicroCache/) });
   });
 
   it('puts the ENT write rate rule and per-client rules on the ENT web ACL', () => {

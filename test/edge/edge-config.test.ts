@@ -27,11 +27,16 @@ describe('edge configuration defaults', () => {
   it('limits writes to 100 and clients to 500 per 5 minutes, keyed on address and session cookie', () => {
     expect(edge.booking.rateRules.map((r) => [r.name, r.limit, r.windowSeconds])).toEqual([
       ['BookingWrites', 100, 300],
+      ['BookingWritesPerAddress', 1000, 300],
       ['PerClient', 500, 300],
       ['PerAddress', 20000, 300],
     ]);
     expect(edge.booking.rateRules[0].scopeDown).toEqual({ methods: ['POST'], pathPrefix: '/api/bookings' });
-    expect(edge.booking.rateRules[1].keys).toEqual([
+    expect(edge.booking.rateRules[1]).toMatchObject({
+      keys: [{ type: 'ip' }],
+      scopeDown: { methods: ['POST'], pathPrefix: '/api/bookings' },
+    });
+    expect(edge.booking.rateRules[2].keys).toEqual([
       { type: 'ip' },
       { type: 'cookie', name: 'rempart-session' },
     ]);

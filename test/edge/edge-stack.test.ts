@@ -38,7 +38,7 @@ describe('EdgeStack (booking in front of two stand-in Regions)', () => {
         r.Statement.RateBasedStatement ? [[r.Name, r.Statement.RateBasedStatement.Limit]] : [],
       ),
     );
-    expect(limits).toEqual({ BookingWrites: 100, PerClient: 500, PerAddress: 20000 });
+    expect(limits).toEqual({ BookingWrites: 100, BookingWritesPerAddress: 1000, PerClient: 500, PerAddress: 20000 });
   });
 
   it("serves the site from both Regions' buckets through origin access control", () => {

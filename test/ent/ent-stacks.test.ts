@@ -125,7 +125,9 @@ describe('ENT data, secondary Region (eu-central-1)', () => {
 
 describe('ENT service, primary Region', () => {
   it('spreads the service over the three configured zones of eu-west-3', () => {
-    for (const zone of config.ent.network.availabilityZones['eu-west-3'] ?? []) {
+    const zones = config.ent.network.availabilityZones['eu-west-3'] ?? [];
+    expect(zones).toHaveLength(3);
+    for (const zone of zones) {
       primaryService.hasResourceProperties('AWS::EC2::Subnet', {
         AvailabilityZone: zone,
         Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-name', Value: 'App' }]),

@@ -19,6 +19,8 @@ function oldItem(e: unknown): Record<string, unknown> | undefined {
   return item ? unmarshall(item) : undefined;
 }
 
+const MAX_SEAT_ATTEMPTS = 50;
+
 function toSlotState(item: Record<string, unknown> | undefined): SlotState | undefined {
   if (!item) return undefined;
   const holders = item.holders instanceof Set ? [...(item.holders as Set<string>)] : [];
@@ -78,7 +80,9 @@ export class DynamoBookingStore implements BookingPort {
     slotId: string,
     requestId: string,
   ): Promise<'taken' | 'already-held' | 'full' | 'unknown-slot'> {
-    for (;;) {
+    // Each 'retry' means another request took a seat in between; a bound turns a pathological
+    // contention into an error the queue redelivers, instead of a loop until the function times out.
+    for (let attempt = 0; attempt < MAX_SEAT_ATTEMPTS; attempt++) {
       try {
         await retryOnReplicatedConflict(() =>
           this.db.send(
@@ -102,6 +106,9 @@ export class DynamoBookingStore implements BookingPort {
         if (decision !== 'retry') return decision;
       }
     }
+    throw new Error(
+      `takeSeat: slot ${centreId}/${slotId} still contended after ${MAX_SEAT_ATTEMPTS} attempts`,
+    );
   }
 
   async releaseSeat(centreId: string, slotId: string, requestId: string): Promise<void> {

@@ -158,7 +158,8 @@ export type SeatDecision = 'already-held' | 'full' | 'unknown-slot' | 'retry';
 
 /** A seat update was refused: why? `retry` means the slot changed in between (seat freed). */
 export function decideSeat(slot: SlotState | undefined, requestId: string): SeatDecision {
-  if (!slot) return 'unknown-slot';
+  // A slot without numeric capacity/booked can never satisfy the write condition: retrying would loop.
+  if (!slot || !Number.isFinite(slot.capacity) || !Number.isFinite(slot.booked)) return 'unknown-slot';
   if (slot.holders.includes(requestId)) return 'already-held';
   if (slot.booked >= slot.capacity) return 'full';
   return 'retry';

@@ -8,6 +8,7 @@ import { CatalogueStore } from '../adapters/catalogue-store';
 import { documentClient } from '../adapters/dynamodb';
 import { PersonBusyError, parseBookingMessage } from '../domain/model';
 import { processBooking } from '../domain/process-booking';
+import { requiredEnv } from './http';
 
 export interface WorkerDeps {
   readonly db: DynamoDBDocumentClient;
@@ -54,9 +55,11 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
         metrics?.addMetric('BookingMalformed', MetricUnit.Count, 1);
         throw e;
       }
+      // Every parsed record counts, decided or not: the cursor must never pass a request that this
+      // batch leaves for redelivery.
+      accepted.push(msg.acceptedAt);
       try {
         const outcome = await processBooking(store, msg);
-        accepted.push(msg.acceptedAt);
         logger.info('booking decided', {
           requestId: msg.requestId,
           status: outcome.status,
@@ -104,9 +107,3 @@ export const handler: WorkerHandler = (event, context) => {
   });
   return cached(event, context);
 };
-
-function requiredEnv(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`Environment variable ${name} is not set`);
-  return v;
-}

@@ -248,6 +248,11 @@ export const edgeSectionSchema = z.strictObject({
         /^[A-Za-z0-9/_+=.@-]{1,256}$/,
         'is not a Secrets Manager name. Fix: e.g. "rempart/origin-verify"',
       ),
+    /**
+     * Bump after putting a new secret value: CloudFormation re-reads a dynamic reference only when the
+     * resource holding it changes, and this number is part of those resources (docs/edge.md, Rotation).
+     */
+    generation: z.number().int().min(1),
   }),
   booking: workloadEdgeSchema,
   ent: workloadEdgeSchema,
@@ -281,7 +286,7 @@ export const edgeDefaults: z.input<typeof edgeSectionSchema> = {
     errorCachingSeconds: 10,
     retryPagePath: '/_rempart/retry.html',
   },
-  originVerify: { headerName: 'x-rempart-origin-verify', secretName: 'rempart/origin-verify' },
+  originVerify: { headerName: 'x-rempart-origin-verify', secretName: 'rempart/origin-verify', generation: 1 },
   booking: {
     rateRules: [
       {
@@ -289,6 +294,16 @@ export const edgeDefaults: z.input<typeof edgeSectionSchema> = {
         limit: 100,
         windowSeconds: 300,
         keys: sessionKey,
+        scopeDown: { methods: ['POST'], pathPrefix: '/api/bookings' },
+        action: 'block',
+      },
+      // A client that drops or rotates the cookie escapes the rule above; per address, writes stay
+      // bounded well below what would crowd citizens out of the write throttle.
+      {
+        name: 'BookingWritesPerAddress',
+        limit: 1_000,
+        windowSeconds: 300,
+        keys: [{ type: 'ip' }],
         scopeDown: { methods: ['POST'], pathPrefix: '/api/bookings' },
         action: 'block',
       },
@@ -303,7 +318,7 @@ export const edgeDefaults: z.input<typeof edgeSectionSchema> = {
       antiDdos: countFirst,
       botControl: { enabled: false, countOnly: true, inspectionLevel: 'COMMON' },
     },
-    paths: { api: '/api/*', writes: ['/api/bookings', '/api/bookings/*'] },
+    paths: { api: '/api/*', writes: ['/api/bookings'] },
     originLabel: 'origin',
   },
   ent: {
@@ -313,6 +328,14 @@ export const edgeDefaults: z.input<typeof edgeSectionSchema> = {
         limit: 300,
         windowSeconds: 300,
         keys: sessionKey,
+        scopeDown: { methods: ['POST', 'PUT'] },
+        action: 'block',
+      },
+      {
+        name: 'EntWritesPerAddress',
+        limit: 3_000,
+        windowSeconds: 300,
+        keys: [{ type: 'ip' }],
         scopeDown: { methods: ['POST', 'PUT'] },
         action: 'block',
       },

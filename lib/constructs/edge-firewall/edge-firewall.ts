@@ -13,6 +13,7 @@ import {
   usesCustomKeys,
 } from './private/capacity';
 import type { ManagedGroupName, ManagedGroups, RateKey, RateRule } from './types';
+import { EDGE_REGION } from '../../config/regions';
 
 export * from './types';
 export { WEB_ACL_CAPACITY_INCLUDED, WEB_ACL_CAPACITY_LIMIT } from './private/capacity';
@@ -22,7 +23,7 @@ export const RATE_LIMIT_MAX = 2_000_000_000;
 export const RATE_WINDOWS: readonly number[] = [60, 120, 300, 600];
 
 /** WAF's CloudFront scope exists only in this Region. */
-const CLOUDFRONT_SCOPE_REGION = 'us-east-1';
+const CLOUDFRONT_SCOPE_REGION = EDGE_REGION;
 
 export interface OriginVerification {
   /** Header CloudFront adds to every origin request. */

@@ -35,7 +35,12 @@ export interface RegionalApiOriginProps {
    * Base name of the origin header and of its secret. The header is `<headerName>-<region>` and the
    * generated secret `<secretName>/<region>`, replicated to us-east-1 for the distribution.
    */
-  readonly originVerify: { readonly headerName: string; readonly secretName: string };
+  readonly originVerify: {
+    readonly headerName: string;
+    readonly secretName: string;
+    /** Secret generation; changing it makes CloudFormation re-read the secret value. @default 1 */
+    readonly generation?: number;
+  };
   /** Key of the regional web ACL's log group. */
   readonly logEncryptionKey: kms.IKey;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -109,7 +114,7 @@ export class RegionalApiOrigin extends Construct {
     const stage = props.restApi.deploymentStage;
     this.firewall = new EdgeFirewall(this, 'Firewall', {
       scope: 'REGIONAL',
-      description: `Refuses requests to the ${this.region} API that did not come through CloudFront`,
+      description: `Refuses requests to the ${this.region} API that did not come through CloudFront (secret generation ${props.originVerify.generation ?? 1})`,
       originVerification: {
         headerName: this.headerName,
         secretValue: this.secret.secretValue.unsafeUnwrap(),
@@ -148,6 +153,12 @@ export class RegionalApiOrigin extends Construct {
       mapping: props.restApi,
     });
 
+    if (props.writeRecord === false) {
+      // The record's owner reads the Region's health from its own alarms: an alarm here would page
+      // nobody and drive nothing.
+      this.healthAlarms = props.healthAlarms ?? [];
+      return;
+    }
     const errorRate = new cloudwatch.Alarm(this, 'ServerErrorRate', {
       alarmDescription: `Share of 5xx answers of the ${this.region} booking API; ALARM fails the write path over to the other Region`,
       metric: new cloudwatch.Metric({
@@ -176,7 +187,6 @@ export class RegionalApiOrigin extends Construct {
     }
     this.healthAlarms = [errorRate, ...(props.healthAlarms ?? [])];
 
-    if (props.writeRecord === false) return;
     // Route 53 health checks on the Region's alarms and the write record that follows them.
     this.failover = new RegionalFailover(this, 'WriteRecord', {
       hostedZone: props.hostedZone,

@@ -4,10 +4,10 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import type { Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
 import { PublicEntryWebACL } from '../../../lib/compliance/resilience/rules';
-import { testStack } from '../../helpers/synth';
+import { testApp, testStack } from '../../helpers/synth';
 
 const ACL_ARN =
   'arn:aws:wafv2:eu-west-3:111111111111:regional/webacl/acl/00000000-0000-0000-0000-000000000000';
@@ -49,6 +49,22 @@ describe('RempartResilience-PublicEntryWebACL', () => {
     });
     const stage = restApi.deploymentStage.node.defaultChild as apigw.CfnStage;
     expect(PublicEntryWebACL(stage)).toBe(NagRuleCompliance.COMPLIANT);
+  });
+
+  it("fires on a Region's stage when only another Region's identical stage is associated", () => {
+    const app = testApp();
+    const guarded = api(new Stack(app, 'Paris', { env: { account: '111111111111', region: 'eu-west-3' } }));
+    new wafv2.CfnWebACLAssociation(guarded.stack, 'Assoc', {
+      resourceArn: guarded.deploymentStage.stageArn,
+      webAclArn: ACL_ARN,
+    });
+    const bare = api(new Stack(app, 'Frankfurt', { env: { account: '111111111111', region: 'eu-central-1' } }));
+    expect(PublicEntryWebACL(guarded.deploymentStage.node.defaultChild as apigw.CfnStage)).toBe(
+      NagRuleCompliance.COMPLIANT,
+    );
+    expect(PublicEntryWebACL(bare.deploymentStage.node.defaultChild as apigw.CfnStage)).toBe(
+      NagRuleCompliance.NON_COMPLIANT,
+    );
   });
 
   it('fires on a regional REST API stage without a web ACL', () => {

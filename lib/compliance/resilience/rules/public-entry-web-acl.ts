@@ -44,8 +44,13 @@ export function PublicEntryWebACL(node: CfnResource): NagRuleResult {
 }
 
 function associated(node: CfnResource, matches: (resourceArn: string) => boolean): NagRuleResult {
+  // A regional association lives next to what it guards: another Region's stack holds resources
+  // with the same logical ids, so only this stack's associations count.
   const found = allResources(node).some(
-    (r) => r instanceof CfnWebACLAssociation && matches(flatten(resolveIn(node, r.resourceArn))),
+    (r) =>
+      r instanceof CfnWebACLAssociation &&
+      r.stack === node.stack &&
+      matches(flatten(resolveIn(node, r.resourceArn))),
   );
   return found ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }
