@@ -8,13 +8,20 @@ import type { Construct } from 'constructs';
 import { BOOKING_REQUEST_SCHEMA } from '../../lambda/booking/domain/model';
 import { acknowledge } from '../compliance/acknowledge';
 import { HEALTH_RESERVED_CONCURRENCY, bookingSettings, type BookingSettings } from '../config/capacity';
+import { FaultConfigBucket } from '../constructs/chaos-experiments/fault-config-bucket';
 import { LogEncryptionKey } from '../constructs/log-encryption-key/log-encryption-key';
 import { QueueBackedWriteApi } from '../constructs/queue-backed-write-api/queue-backed-write-api';
 import { RegionalApiOrigin } from '../constructs/resilient-distribution/regional-api-origin';
 import { InvocationKind, RempartFunction } from '../constructs/rempart-function/rempart-function';
 import { lambdaEntry } from '../lambda-entry';
+import type { RempartConfig } from '../config/schema';
 import type { BookingDataStack } from './booking-data-stack';
 import { RempartStack, type RempartStackProps } from './rempart-stack';
+
+/** Physical name of a Region's FIS fault configuration bucket (S3 names are global). */
+export function faultConfigBucketName(config: RempartConfig, account: string, region: string): string {
+  return `${config.service.name.toLowerCase()}-${config.service.stage}-fis-${account}-${region}`;
+}
 
 export interface BookingApiStackProps extends RempartStackProps {
   /** Same-Region stateful stack this one reads from. */
@@ -49,6 +56,14 @@ export class BookingApiStack extends RempartStack {
   public readonly apiOrigin: RegionalApiOrigin;
   /** Capacity settings derived from the surge profile. */
   public readonly settings: BookingSettings;
+  /** Where AWS FIS writes Lambda fault configuration in this Region (one bucket per Region). */
+  public readonly faultConfig: FaultConfigBucket;
+  /**
+   * The worker's AWS_FIS_CONFIGURATION_LOCATION, when this Region has a FIS Lambda extension layer
+   * in `resilience.drills.lambdaExtensionLayerArns`; the Region's Lambda drills write there.
+   * @default - undefined: no extension on the worker, no Lambda drill
+   */
+  public readonly faultConfigLocationArn?: string;
 
   constructor(scope: Construct, id: string, props: BookingApiStackProps) {
     super(scope, id, props);
@@ -59,6 +74,13 @@ export class BookingApiStack extends RempartStack {
     this.logKey = new LogEncryptionKey(this, 'LogKey', {
       description: `Rempart Booking API and worker logs, ${this.region}`,
     }).key;
+
+    // FIS Lambda drills need the FIS extension on the worker; its layer ARN is published by AWS per
+    // Region and comes from configuration. The bucket exists either way (FIS needs one per Region).
+    this.faultConfig = new FaultConfigBucket(this, 'FaultConfig', {
+      bucketName: faultConfigBucketName(config, this.account, this.region),
+    });
+    const extensionLayerArn = config.resilience.drills.lambdaExtensionLayerArns[this.region];
 
     this.writeApi = new QueueBackedWriteApi(this, 'Bookings', {
       apiName: `${config.service.name}-${config.service.stage}-booking`,
@@ -79,8 +101,13 @@ export class BookingApiStack extends RempartStack {
         batchSize: settings.workerBatchSize,
         timeout: Duration.seconds(settings.workerTimeoutSeconds),
         environment: { TABLE_NAME: data.tableName },
+        faultInjection: extensionLayerArn
+          ? { extensionLayerArn, configLocation: this.faultConfig.location }
+          : undefined,
       },
     });
+    // Name-based, so the resilience stack's drill roles get it without a cross-stack export.
+    this.faultConfigLocationArn = extensionLayerArn ? this.faultConfig.locationArn : undefined;
     this.restApi = this.writeApi.api;
     this.queue = this.writeApi.queue;
     this.deadLetterQueue = this.writeApi.deadLetterQueue;

@@ -51,6 +51,11 @@ export interface BookingResilienceTargets {
   readonly worker: lambda.IFunction;
   readonly workerTimeout: Duration;
   readonly table: dynamodb.ITableV2;
+  /**
+   * The worker's AWS_FIS_CONFIGURATION_LOCATION (S3 ARN of bucket and prefix), set when the worker
+   * runs the AWS FIS Lambda extension. @default - no function fault or queue impairment drill
+   */
+  readonly faultConfigLocationArn?: string;
 }
 
 /** What the ENT workload of this Region exposes to monitoring, failover and drills. */
@@ -227,6 +232,7 @@ export class ResilienceStack extends RempartStack {
     const workerTag = { [RESILIENCE_TAG_KEYS.fisTarget]: QUEUE_WORKER_TAG_VALUE };
     const guard = this.observability.deadLetterAlarms.slice(0, 5);
     const minutes = (m: number) => Duration.minutes(m);
+    const lambdaFaultConfigLocationArn = booking?.faultConfigLocationArn;
     if (ent || booking) {
       this.drills = new ChaosExperiments(this, 'Drills', {
         namePrefix: prefix,
@@ -247,16 +253,24 @@ export class ResilienceStack extends RempartStack {
           duration: minutes(r.drills.regionIsolationMinutes),
           stopConditions: guard.length ? guard : [this.observability.regionHealth],
         },
-        functionFault: {
-          duration: minutes(r.drills.functionFaultMinutes),
-          invocationPercentage: r.drills.functionFaultPercent,
-          stopConditions: guard.length ? guard : [this.observability.regionHealth],
-        },
-        queueImpairment: {
-          duration: minutes(r.drills.queueImpairmentMinutes),
-          startupDelay: Duration.millis(r.drills.queueImpairmentDelayMs),
-          stopConditions: guard.length ? guard : [this.observability.regionHealth],
-        },
+        // FIS Lambda actions need the FIS extension on the targeted workers: without its location
+        // (no layer ARN configured for this Region) the templates could only fail at start, so
+        // they are not made (docs/runbooks/drill-function-fault.md).
+        ...(lambdaFaultConfigLocationArn
+          ? {
+              lambdaFaultConfigLocationArn,
+              functionFault: {
+                duration: minutes(r.drills.functionFaultMinutes),
+                invocationPercentage: r.drills.functionFaultPercent,
+                stopConditions: guard.length ? guard : [this.observability.regionHealth],
+              },
+              queueImpairment: {
+                duration: minutes(r.drills.queueImpairmentMinutes),
+                startupDelay: Duration.millis(r.drills.queueImpairmentDelayMs),
+                stopConditions: guard.length ? guard : [this.observability.regionHealth],
+              },
+            }
+          : {}),
       });
     }
 
@@ -323,6 +337,7 @@ export function regionalResilienceTargets(
       workerTimeout: Duration.seconds(w.bookingApi.settings.workerTimeoutSeconds),
       table: w.bookingApi.table,
       apiOriginTarget: w.bookingApi.apiOrigin.domain.domainNameAliasDomainName,
+      faultConfigLocationArn: w.bookingApi.faultConfigLocationArn,
     },
     ent: {
       loadBalancer: w.entService.loadBalancer,

@@ -186,4 +186,13 @@ describe('BookingApiStack', () => {
     primaryApi.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
     primaryApi.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
+  it('has a fault configuration bucket named from the configuration, and no FIS extension on the worker by default', () => {
+    primaryApi.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ BucketName: 'rempart-dev-fis-111111111111-eu-west-3' }),
+      DeletionPolicy: 'Delete',
+    });
+    expect(primary.bookingApi.faultConfigLocationArn).toBeUndefined();
+    expect(primary.bookingApi.worker.faultConfigLocationArn).toBeUndefined();
+    primaryApi.resourcePropertiesCountIs('AWS::Lambda::Function', { Layers: Match.anyValue() }, 0);
+  });
 });

@@ -4,6 +4,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ChaosExperiments, type ChaosExperimentsProps } from '../../lib/constructs/chaos-experiments';
 import { testStack } from '../helpers/synth';
 
+const LOCATION = 'arn:aws:s3:::svc-fis-config/fis/lambda/';
+
 function build(overrides: Partial<ChaosExperimentsProps> = {}) {
   const stack = testStack('eu-west-3');
   const guard = cloudwatch.Alarm.fromAlarmArn(
@@ -25,6 +27,7 @@ function build(overrides: Partial<ChaosExperimentsProps> = {}) {
     regionIsolation: { ...drill, duration: Duration.minutes(15) },
     functionFault: { ...drill, invocationPercentage: 20 },
     queueImpairment: { ...drill, startupDelay: Duration.seconds(5) },
+    lambdaFaultConfigLocationArn: LOCATION,
     ...overrides,
   });
   return { c, stack, template: Template.fromStack(stack) };
@@ -135,6 +138,47 @@ describe('ChaosExperiments', () => {
     const actions = JSON.stringify(policies);
     expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|\*)/);
     expect(actions).not.toMatch(/"ec2:\*"|"ecs:\*"|"lambda:\*"/);
+  });
+
+  it('lets the Lambda drill roles write and delete fault configuration under the location only', () => {
+    const writes = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) =>
+      (
+        p.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: unknown; Resource: unknown }>
+      ).filter((st) => [st.Action].flat().some((a) => String(a).startsWith('s3:'))),
+    );
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Sid: 'WriteFaultConfig',
+        Action: ['s3:DeleteObject', 's3:PutObject'],
+        Resource: 'arn:aws:s3:::svc-fis-config/fis/lambda/*',
+      }),
+      expect.objectContaining({
+        Sid: 'WriteFaultConfig',
+        Resource: 'arn:aws:s3:::svc-fis-config/fis/lambda/*',
+      }),
+    ]);
+  });
+
+  it('makes no Lambda drill when neither is given (the workers run no FIS extension)', () => {
+    const { c, template: t } = build({
+      functionFault: undefined,
+      queueImpairment: undefined,
+      lambdaFaultConfigLocationArn: undefined,
+    });
+    expect(c.functionFault).toBeUndefined();
+    expect(c.queueImpairment).toBeUndefined();
+    t.resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
+    t.resourceCountIs('AWS::IAM::Role', 2);
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/aws:lambda:|s3:PutObject/);
+  });
+
+  it('rejects a Lambda drill without the fault configuration location, and a location that is not an S3 ARN', () => {
+    expect(() => build({ lambdaFaultConfigLocationArn: undefined })).toThrow(
+      /functionFault is set but lambdaFaultConfigLocationArn is not.*Fix: pass the workers' AWS_FIS_CONFIGURATION_LOCATION, or leave functionFault out; queueImpairment is set/,
+    );
+    expect(() => build({ lambdaFaultConfigLocationArn: 'svc-fis-config/fis' })).toThrow(
+      /lambdaFaultConfigLocationArn is "svc-fis-config\/fis"\. Fix: use an S3 ARN of a bucket and prefix/,
+    );
   });
 
   it('rejects a drill without stop condition, an unbounded duration, a bad AZ and untagged targets', () => {

@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InvocationKind, RempartFunction } from '../../lib/constructs/rempart-function/rempart-function';
 import { testStack } from '../helpers/synth';
 
@@ -73,10 +75,111 @@ describe('RempartFunction defaults', () => {
     }
   });
 
+  it('has no FIS extension unless faultInjection is given', () => {
+    expect(fn.faultConfigLocationArn).toBeUndefined();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Layers: Match.absent(),
+      Environment: {
+        Variables: Match.not(Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: Match.anyValue() })),
+      },
+    });
+  });
+
   it('bundles with the local esbuild into an asset (no Docker image)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Code: { S3Bucket: Match.anyValue(), S3Key: Match.stringLikeRegexp('^[0-9a-f]{64}\\.zip$') },
       PackageType: Match.absent(),
+    });
+  });
+});
+
+const LAYER = 'arn:aws:lambda:eu-west-3:222222222222:layer:aws-fis-extension-arm64:9';
+
+describe('RempartFunction faultInjection', () => {
+  const stack = testStack();
+  const bucket = new s3.Bucket(stack, 'FaultConfig');
+  const fn = new RempartFunction(stack, 'Worker', {
+    entry,
+    description: 'worker',
+    invocation: InvocationKind.QUEUE,
+    reservedConcurrentExecutions: 3,
+    environment: { TABLE_NAME: 't' },
+    faultInjection: { extensionLayerArn: LAYER, configLocation: { bucket, prefix: 'fis/lambda' } },
+  });
+  const template = Template.fromStack(stack);
+  const location = {
+    'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('FaultConfig'), 'Arn'] }, '/fis/lambda/']],
+  };
+
+  it("adds the FIS extension layer and its two environment variables, keeping the caller's", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [LAYER],
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: 't',
+          AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap',
+          AWS_FIS_CONFIGURATION_LOCATION: location,
+        }),
+      },
+    });
+    expect(stack.resolve(fn.faultConfigLocationArn)).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/FaultConfig/), 'Arn'] }, '/fis/lambda/']],
+    });
+  });
+
+  it('may only list the prefix and read objects under it (no write, no other key)', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'ListFaultConfig',
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('FaultConfig'), 'Arn'] },
+            Condition: { StringLike: { 's3:prefix': ['fis/lambda/*'] } },
+          },
+          {
+            Sid: 'ReadFaultConfig',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('FaultConfig'), 'Arn'] }, '/fis/lambda/*'],
+              ],
+            },
+          },
+        ]),
+      },
+    });
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((st) =>
+        [st.Action].flat(),
+      ),
+    );
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+  });
+
+  it('may decrypt with the bucket key when the bucket is KMS-encrypted', () => {
+    const kmsStack = testStack();
+    const key = new kms.Key(kmsStack, 'Key', { enableKeyRotation: true });
+    const kmsBucket = new s3.Bucket(kmsStack, 'FaultConfig', { encryptionKey: key });
+    new RempartFunction(kmsStack, 'Worker', {
+      entry,
+      description: 'worker',
+      invocation: InvocationKind.QUEUE,
+      reservedConcurrentExecutions: 3,
+      faultInjection: { extensionLayerArn: LAYER, configLocation: { bucket: kmsBucket, prefix: 'fis/' } },
+    });
+    Template.fromStack(kmsStack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Key'), 'Arn'] },
+          }),
+        ]),
+      },
     });
   });
 });
@@ -92,5 +195,46 @@ describe('RempartFunction validation', () => {
     [{ timeout: Duration.minutes(20) }, /timeout is 1200 s\. Fix: use 1 to 900 seconds/],
   ])('rejects %p', (override, message) => {
     expect(() => new RempartFunction(testStack(), 'Bad', { ...base, ...override })).toThrow(message);
+  });
+
+  const withFault = (extensionLayerArn: string, prefix = 'fis/', environment?: Record<string, string>) => {
+    const stack = testStack('eu-west-3');
+    const bucket = new s3.Bucket(stack, 'B');
+    return () =>
+      new RempartFunction(stack, 'Bad', {
+        ...base,
+        environment,
+        faultInjection: { extensionLayerArn, configLocation: { bucket, prefix } },
+      });
+  };
+  it.each([
+    [
+      'not a layer version ARN',
+      withFault('aws-fis-extension-arm64'),
+      /faultInjection\.extensionLayerArn is "aws-fis-extension-arm64", not a Lambda layer version ARN\. Fix:/,
+    ],
+    [
+      'a layer of another Region',
+      withFault(LAYER.replace('eu-west-3', 'eu-central-1')),
+      /faultInjection\.extensionLayerArn is a layer of eu-central-1, but the function is in eu-west-3\. Fix: use the extension ARN published in eu-west-3/,
+    ],
+    [
+      'the x86_64 build',
+      withFault(LAYER.replace('arm64', 'x86_64')),
+      /is an x86_64 build, but the function runs on arm64\. Fix: use the arm64 build/,
+    ],
+    [
+      'a prefix with a leading slash',
+      withFault(LAYER, '/fis/'),
+      /faultInjection\.configLocation\.prefix is "\/fis\/"\. Fix:/,
+    ],
+    ['an empty prefix', withFault(LAYER, ''), /faultInjection\.configLocation\.prefix is ""\. Fix:/],
+    [
+      'an environment variable the extension owns',
+      withFault(LAYER, 'fis/', { AWS_LAMBDA_EXEC_WRAPPER: '/opt/other' }),
+      /environment sets AWS_LAMBDA_EXEC_WRAPPER, which faultInjection owns\. Fix: remove it/,
+    ],
+  ])('rejects faultInjection with %s', (_name, build, message) => {
+    expect(build).toThrow(message);
   });
 });

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -319,7 +320,7 @@ describe('ResilientDistribution client cookie', () => {
   const withCookie = Template.fromStack(build({ clientCookie: 'rempart-session' }).stack);
   const fn = Object.values(withCookie.findResources('AWS::CloudFront::Function'))[0];
   // Run the function's real code the way CloudFront's JS 2.0 runtime calls it.
-  const handler = new Function(`${fn.Properties.FunctionCode as string}; return handler;`)() as (
+  const handler = runInNewContext(`${fn.Properties.FunctionCode as string}; handler`, { Math }) as (
     e: unknown,
   ) => { cookies: Record<string, { value: string; attributes: string }> };
 

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { composeTestApp } from '../helpers/synth';
+import { compliancePacks } from '../../lib/compliance/nag-packs';
+import { composeTestApp, testConfig } from '../helpers/synth';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped CloudFormation JSON
 type CfnProps = Record<string, any>;
@@ -86,7 +87,6 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     }
   });
 
-
   it('owns the booking write record: latency-routed, TTL ≤ 60 s, healthy only while every critical alarm is OK', () => {
     const critical = stacks.resilience[i].observability.criticalAlarms.Booking.length;
     expect(critical).toBeGreaterThanOrEqual(3);
@@ -137,13 +137,11 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     });
   });
 
-  it('defines the four FIS drills, each stopped by an alarm and bounded in time', () => {
-    t.resourceCountIs('AWS::FIS::ExperimentTemplate', 4);
+  it('defines the AZ and Region FIS drills, each stopped by an alarm and bounded in time', () => {
+    t.resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
     for (const [drill, duration] of [
       ['AzPowerInterruption', 'PT10M'],
       ['RegionIsolation', 'PT15M'],
-      ['FunctionFault', 'PT10M'],
-      ['QueueImpairment', 'PT10M'],
     ]) {
       const templates = t.findResources('AWS::FIS::ExperimentTemplate', {
         Properties: { Tags: { Name: name(drill) } },
@@ -156,6 +154,17 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
         .filter(Boolean);
       expect(durations).toContain(duration);
     }
+  });
+
+  it('makes no Lambda drill and installs no FIS extension while no layer ARN is configured for the Region', () => {
+    expect(stacks.resilience[i].drills?.functionFault).toBeUndefined();
+    expect(stacks.resilience[i].drills?.queueImpairment).toBeUndefined();
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/aws:lambda:invocation/);
+    const api = Template.fromStack(stacks.regions[i].bookingApi);
+    api.resourcePropertiesCountIs('AWS::Lambda::Function', { Layers: Match.anyValue() }, 0);
+    expect(JSON.stringify(api.toJSON())).not.toMatch(/AWS_FIS_CONFIGURATION_LOCATION|aws-fis/);
+    // The Region's fault configuration bucket is there, ready for the layer ARN.
+    api.resourceCountIs('AWS::S3::Bucket', 1);
   });
 
   it('declares its objectives to Resilience Hub and assesses its stacks daily', () => {
@@ -209,5 +218,101 @@ describe('witness Region', () => {
     expect(replicas.length).toBeGreaterThanOrEqual(2);
     for (const replica of replicas)
       expect(replica.Tags).toContainEqual({ Key: 'rempart:backup', Value: 'daily' });
+  });
+});
+
+// The same app with the FIS Lambda extension configured in the primary Region only (a made-up
+// AWS-owned account id: the real one comes from configuration).
+describe('FIS Lambda extension configured for eu-west-3 only', () => {
+  const layer = 'arn:aws:lambda:eu-west-3:222222222222:layer:aws-fis-extension-arm64:12';
+  const configured = composeTestApp(
+    testConfig({ resilience: { drills: { lambdaExtensionLayerArns: { 'eu-west-3': layer } } } }),
+  );
+  const [paris, frankfurt] = configured.stacks.regions;
+  const api = Template.fromStack(paris.bookingApi);
+  const drills = Template.fromStack(configured.stacks.resilience[0]);
+  const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^FaultConfig'), 'Arn'] };
+  const worker = (tpl: Template) =>
+    Object.values(tpl.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.AWS_FIS_CONFIGURATION_LOCATION,
+    );
+
+  it('puts the extension layer and its environment on the booking worker only', () => {
+    api.resourcePropertiesCountIs('AWS::Lambda::Function', { Layers: [layer] }, 1);
+    api.hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [layer],
+      Description: Match.stringLikeRegexp('Drains booking requests'),
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: Match.anyValue(),
+          AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap',
+          AWS_FIS_CONFIGURATION_LOCATION: { 'Fn::Join': ['', [bucketArn, '/fis/lambda/']] },
+        }),
+      },
+    });
+  });
+
+  it('lets the worker list and read the fault configuration prefix', () => {
+    api.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('BookingsWorkerRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:ListBucket',
+            Resource: bucketArn,
+            Condition: { StringLike: { 's3:prefix': ['fis/lambda/*'] } },
+          }),
+          Match.objectLike({
+            Action: 's3:GetObject',
+            Resource: { 'Fn::Join': ['', [bucketArn, '/fis/lambda/*']] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('makes both Lambda drills, whose roles write to the same S3 location the worker reads', () => {
+    drills.resourceCountIs('AWS::FIS::ExperimentTemplate', 4);
+    // The worker reads <bucket ARN>/fis/lambda/ of its bucket, whose name is derived from the
+    // configuration; the drill roles write under the same name and prefix, with no cross-stack export.
+    const account = { Ref: 'AWS::AccountId' };
+    const bucketName = { 'Fn::Join': ['', ['rempart-dev-fis-', account, '-eu-west-3']] };
+    api.hasResourceProperties('AWS::S3::Bucket', { BucketName: bucketName });
+    expect(worker(api)?.Properties.Environment.Variables.AWS_FIS_CONFIGURATION_LOCATION).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FaultConfig/), 'Arn'] }, '/fis/lambda/']],
+    });
+    const objects = {
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':s3:::rempart-dev-fis-', account, '-eu-west-3/fis/lambda/*'],
+      ],
+    };
+    for (const drill of ['FunctionFault', 'QueueImpairment']) {
+      const policy = Object.values(drills.findResources('AWS::IAM::ManagedPolicy')).find((p) =>
+        JSON.stringify(p.Properties.Roles).includes(`${drill}Role`),
+      );
+      const write = (policy?.Properties.PolicyDocument.Statement as CfnProps[]).find(
+        (st) => st.Sid === 'WriteFaultConfig',
+      );
+      expect(write?.Action).toEqual(['s3:DeleteObject', 's3:PutObject']);
+      expect(write?.Resource).toEqual(objects);
+    }
+    expect(JSON.stringify(drills.toJSON())).not.toMatch(/OutputName":"[^"]*FaultConfig/);
+    expect(JSON.stringify(drills.toJSON())).toMatch(/aws:lambda:invocation-error/);
+    expect(JSON.stringify(drills.toJSON())).toMatch(/aws:lambda:invocation-add-delay/);
+  });
+
+  it('leaves the Region without a layer ARN as it was', () => {
+    Template.fromStack(configured.stacks.resilience[1]).resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
+    expect(worker(Template.fromStack(frankfurt.bookingApi))).toBeUndefined();
+  });
+
+  it('passes every claimed pack with no unacknowledged finding', () => {
+    const findings = compliancePacks(configured.app).flatMap((pack) =>
+      pack
+        .validateScope(configured.app)
+        .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
+    );
+    expect(findings).toEqual([]);
   });
 });

@@ -22,6 +22,16 @@ const stack = new ResilienceStack(app, 'Resilience', {
   ent: w.ent,
   assessedStacks: [w.stack],
 });
+// The same workloads, the worker running the FIS Lambda extension with this location.
+const location = 'arn:aws:s3:::svc-fis-111111111111-eu-west-3/fis/lambda/';
+const withFis = new ResilienceStack(app, 'ResilienceWithFis', {
+  config,
+  env: { account: '111111111111', region: 'eu-west-3' },
+  peerRegion: 'eu-central-1',
+  booking: { ...w.booking, faultConfigLocationArn: location },
+  ent: w.ent,
+  assessedStacks: [w.stack],
+});
 const template = Template.fromStack(stack);
 
 describe('ResilienceStack (stand-in workloads)', () => {
@@ -87,8 +97,39 @@ describe('ResilienceStack (stand-in workloads)', () => {
     });
   });
 
-  it('defines the four drills with stop conditions', () => {
-    template.resourceCountIs('AWS::FIS::ExperimentTemplate', 4);
+  it('defines the AZ and Region drills only, the worker running no FIS Lambda extension', () => {
+    template.resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
+    expect(stack.drills?.functionFault).toBeUndefined();
+    expect(stack.drills?.queueImpairment).toBeUndefined();
+  });
+
+  it('adds the function fault and queue impairment drills once the worker has a fault configuration location', () => {
+    const t = Template.fromStack(withFis);
+    t.resourceCountIs('AWS::FIS::ExperimentTemplate', 4);
+    for (const [drill, action] of [
+      ['FunctionFault', 'aws:lambda:invocation-error'],
+      ['QueueImpairment', 'aws:lambda:invocation-add-delay'],
+    ]) {
+      t.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
+        Tags: { Name: `Rempart-eu-west-3-${drill}` },
+        Actions: Match.objectLike({
+          [drill === 'FunctionFault' ? 'FailInvocations' : 'DelayConsumers']: Match.objectLike({
+            ActionId: action,
+          }),
+        }),
+      });
+    }
+    t.resourcePropertiesCountIs(
+      'AWS::IAM::ManagedPolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'WriteFaultConfig', Resource: `${location}*` }),
+          ]),
+        },
+      },
+      2,
+    );
   });
 
   it('declares a Resilience Hub policy and a daily-assessed app', () => {
@@ -107,7 +148,7 @@ describe('ResilienceStack (stand-in workloads)', () => {
   it('passes every claimed pack and the resilience pack', () => {
     app.synth();
     const packs = [...compliancePacks(app), new RempartResilienceChecks()];
-    const findings = [stack, vault].flatMap((scope) =>
+    const findings = [stack, withFis, vault].flatMap((scope) =>
       packs.flatMap((pack) =>
         pack
           .validateScope(scope)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isEeaRegion } from '../regions';
 import { dataRegion, positiveInt } from './common';
 
 /** Recovery objectives for one kind of disruption, in minutes (Resilience Hub stores seconds). */
@@ -99,6 +100,14 @@ export const resilienceSectionSchema = z
       queueImpairmentMinutes: fisMinutes,
       /** Delay added to every worker start during the queue impairment drill, in milliseconds. */
       queueImpairmentDelayMs: z.number().int().min(100).max(900_000),
+      /**
+       * ARN of the AWS FIS Lambda extension layer version (arm64) per application Region, e.g.
+       * `{ "eu-west-3": "arn:aws:lambda:eu-west-3:<AWS-owned account>:layer:aws-fis-extension-arm64:<version>" }`.
+       * AWS publishes one per Region (SSM public parameter
+       * `/aws/service/fis/lambda-extension/AWS-FIS-extension-arm64/1.x.x`). A Region without an entry
+       * gets no extension on its booking worker and no function fault / queue impairment drill.
+       */
+      lambdaExtensionLayerArns: z.record(z.string(), z.string()).default({}),
     }),
     alarms: z.strictObject({
       /** Evaluation period of every alarm, in seconds (60 is the finest standard resolution). */
@@ -177,6 +186,10 @@ export const resilienceSectionSchema = z
         `is shorter than the automatic failover itself (${failoverSeconds} s of alarm evaluation, health check propagation and TTL). Fix: raise it or shorten alarms.periodSeconds, alarms.evaluationPeriods or failover.recordTtlSeconds`,
       );
     }
+    for (const [region, layerArn] of Object.entries(r.drills.lambdaExtensionLayerArns)) {
+      const problem = fisExtensionLayerProblem(region, layerArn);
+      if (problem) issue(['drills', 'lambdaExtensionLayerArns', region], layerArn, problem);
+    }
     for (const [drill, minutes] of [
       ['azPowerInterruptionMinutes', r.drills.azPowerInterruptionMinutes],
       ['regionIsolationMinutes', r.drills.regionIsolationMinutes],
@@ -224,6 +237,7 @@ export const resilienceDefaults: z.input<typeof resilienceSectionSchema> = {
     functionFaultPercent: 20,
     queueImpairmentMinutes: 10,
     queueImpairmentDelayMs: 5_000,
+    lambdaExtensionLayerArns: {},
   },
   alarms: {
     periodSeconds: 60,
@@ -243,6 +257,31 @@ export const resilienceDefaults: z.input<typeof resilienceSectionSchema> = {
     service5xxPerPeriod: 50,
   },
 };
+
+/** `arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>` */
+const LAYER_VERSION_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:layer:([A-Za-z0-9_-]{1,140}):(\d+)$/;
+
+/**
+ * Why `layerArn` cannot be the FIS Lambda extension of `region` for Rempart's arm64 functions, or
+ * undefined when it can. The text follows the configuration messages: what is wrong, then the fix.
+ */
+export function fisExtensionLayerProblem(region: string, layerArn: string): string | undefined {
+  const source =
+    'Fix: copy the arm64 ARN AWS publishes for that Region (aws ssm get-parameter --region <region> --name /aws/service/fis/lambda-extension/AWS-FIS-extension-arm64/1.x.x; see docs/runbooks/drill-function-fault.md)';
+  if (!isEeaRegion(region)) {
+    return `names "${region}", which is not an application Region (an EEA Region). Fix: key each layer ARN by the Region it is published in, e.g. "eu-west-3"`;
+  }
+  const match = LAYER_VERSION_ARN.exec(layerArn);
+  if (!match)
+    return `is not a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>). ${source}`;
+  if (match[1] !== region) {
+    return `is a layer of ${match[1]}, but Lambda attaches only layers of the function's own Region (${region}). ${source}`;
+  }
+  if (/x86/i.test(match[2])) {
+    return `is the x86_64 build of the extension, but Rempart functions run on arm64. ${source}`;
+  }
+  return undefined;
+}
 
 /** Seconds, for Resilience Hub and documentation. */
 export function objectivesInSeconds(o: RecoveryObjectives): { rtoInSecs: number; rpoInSecs: number } {

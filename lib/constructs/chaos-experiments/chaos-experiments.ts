@@ -33,18 +33,27 @@ export interface ChaosExperimentsProps {
   readonly availabilityZone: string;
   readonly azPowerInterruption: ChaosDrillSettings;
   readonly regionIsolation: ChaosDrillSettings;
-  readonly functionFault: ChaosDrillSettings & {
+  /**
+   * FIS Lambda action: a share of worker invocations fail. Needs `lambdaFaultConfigLocationArn`.
+   * @default - no template (the workers do not run the FIS Lambda extension)
+   */
+  readonly functionFault?: ChaosDrillSettings & {
     /** Share of invocations that fail, in percent. */
     readonly invocationPercentage: number;
   };
-  readonly queueImpairment: ChaosDrillSettings & {
+  /**
+   * FIS Lambda action: every worker invocation starts late. Needs `lambdaFaultConfigLocationArn`.
+   * @default - no template (the workers do not run the FIS Lambda extension)
+   */
+  readonly queueImpairment?: ChaosDrillSettings & {
     /** Delay added before every worker invocation starts. */
     readonly startupDelay: Duration;
   };
   /**
-   * S3 location (bucket ARN with optional prefix, e.g. "arn:aws:s3:::fis-config/rempart") where FIS
-   * writes fault configuration that the FIS Lambda extension on the workers reads. Lambda drills
-   * need it. @default - the Lambda drill roles get no S3 permission (see docs/runbooks)
+   * S3 location (`arn:aws:s3:::<bucket>/<prefix>/`) the targeted workers' FIS Lambda extension reads
+   * (their AWS_FIS_CONFIGURATION_LOCATION) and FIS writes fault configuration to: the Lambda drill
+   * roles may write and delete objects under it, nowhere else.
+   * Required by `functionFault` and `queueImpairment`. @default - no Lambda drill
    */
   readonly lambdaFaultConfigLocationArn?: string;
 }
@@ -59,12 +68,17 @@ export interface ChaosExperimentsProps {
  *   global table replicas stop replicating.
  * - `functionFault`: a share of worker invocations fail (retries and the DLQ are exercised).
  * - `queueImpairment`: every worker invocation is delayed, so the queue backs up and ages.
+ *
+ * The two Lambda drills exist only when they are given, with the S3 location that the workers' AWS
+ * FIS Lambda extension reads: without the extension they could only fail at start.
  */
 export class ChaosExperiments extends Construct {
   public readonly azPowerInterruption: fis.CfnExperimentTemplate;
   public readonly regionIsolation: fis.CfnExperimentTemplate;
-  public readonly functionFault: fis.CfnExperimentTemplate;
-  public readonly queueImpairment: fis.CfnExperimentTemplate;
+  /** Undefined when `functionFault` was not given. */
+  public readonly functionFault?: fis.CfnExperimentTemplate;
+  /** Undefined when `queueImpairment` was not given. */
+  public readonly queueImpairment?: fis.CfnExperimentTemplate;
 
   private readonly props: ChaosExperimentsProps;
 
@@ -141,57 +155,62 @@ export class ChaosExperiments extends Construct {
       },
     });
 
-    // --- Worker function faults -----------------------------------------------------------------
-    this.functionFault = this.template('FunctionFault', {
-      what: `Worker invocation errors (${props.functionFault.invocationPercentage}%)`,
-      settings: props.functionFault,
-      statements: lambdaFaultStatements(arn, t.workerFunctions, props.lambdaFaultConfigLocationArn),
-      targets: {
-        Workers: {
-          resourceType: 'aws:lambda:function',
-          resourceTags: t.workerFunctions,
-          selectionMode: 'ALL',
-        },
-      },
-      actions: {
-        FailInvocations: {
-          actionId: 'aws:lambda:invocation-error',
-          description: 'A share of worker invocations fail before the handler runs; SQS redelivers them',
-          parameters: {
-            duration: iso(props.functionFault.duration),
-            invocationPercentage: String(props.functionFault.invocationPercentage),
-            preventExecution: 'true',
+    // --- Worker function faults (FIS Lambda extension) -----------------------------------------
+    const { functionFault, queueImpairment, lambdaFaultConfigLocationArn: location } = props;
+    if (functionFault && location) {
+      this.functionFault = this.template('FunctionFault', {
+        what: `Worker invocation errors (${functionFault.invocationPercentage}%)`,
+        settings: functionFault,
+        statements: lambdaFaultStatements(arn, t.workerFunctions, location),
+        targets: {
+          Workers: {
+            resourceType: 'aws:lambda:function',
+            resourceTags: t.workerFunctions,
+            selectionMode: 'ALL',
           },
-          targets: { Functions: 'Workers' },
         },
-      },
-    });
+        actions: {
+          FailInvocations: {
+            actionId: 'aws:lambda:invocation-error',
+            description: 'A share of worker invocations fail before the handler runs; SQS redelivers them',
+            parameters: {
+              duration: iso(functionFault.duration),
+              invocationPercentage: String(functionFault.invocationPercentage),
+              preventExecution: 'true',
+            },
+            targets: { Functions: 'Workers' },
+          },
+        },
+      });
+    }
 
-    // --- Queue impairment ---------------------------------------------------------------------------
-    this.queueImpairment = this.template('QueueImpairment', {
-      what: `Queue impairment: worker start delayed ${props.queueImpairment.startupDelay.toMilliseconds()} ms`,
-      settings: props.queueImpairment,
-      statements: lambdaFaultStatements(arn, t.workerFunctions, props.lambdaFaultConfigLocationArn),
-      targets: {
-        Workers: {
-          resourceType: 'aws:lambda:function',
-          resourceTags: t.workerFunctions,
-          selectionMode: 'ALL',
-        },
-      },
-      actions: {
-        DelayConsumers: {
-          actionId: 'aws:lambda:invocation-add-delay',
-          description: 'Every worker invocation starts late: the queue drains slower than it fills',
-          parameters: {
-            duration: iso(props.queueImpairment.duration),
-            invocationPercentage: '100',
-            startupDelayMilliseconds: String(props.queueImpairment.startupDelay.toMilliseconds()),
+    // --- Queue impairment (FIS Lambda extension) ----------------------------------------------------
+    if (queueImpairment && location) {
+      this.queueImpairment = this.template('QueueImpairment', {
+        what: `Queue impairment: worker start delayed ${queueImpairment.startupDelay.toMilliseconds()} ms`,
+        settings: queueImpairment,
+        statements: lambdaFaultStatements(arn, t.workerFunctions, location),
+        targets: {
+          Workers: {
+            resourceType: 'aws:lambda:function',
+            resourceTags: t.workerFunctions,
+            selectionMode: 'ALL',
           },
-          targets: { Functions: 'Workers' },
         },
-      },
-    });
+        actions: {
+          DelayConsumers: {
+            actionId: 'aws:lambda:invocation-add-delay',
+            description: 'Every worker invocation starts late: the queue drains slower than it fills',
+            parameters: {
+              duration: iso(queueImpairment.duration),
+              invocationPercentage: '100',
+              startupDelayMilliseconds: String(queueImpairment.startupDelay.toMilliseconds()),
+            },
+            targets: { Functions: 'Workers' },
+          },
+        },
+      });
+    }
   }
 
   private template(
@@ -318,12 +337,13 @@ function replicationPauseStatements(arn: ArnPattern): iam.PolicyStatement[] {
   ];
 }
 
+/** FIS reads each target's AWS_FIS_CONFIGURATION_LOCATION (lambda:GetFunction) and writes its faults there. */
 function lambdaFaultStatements(
   arn: ArnPattern,
   workerTags: Record<string, string>,
-  configLocation: string | undefined,
+  configLocation: string,
 ): iam.PolicyStatement[] {
-  const statements = [
+  return [
     new iam.PolicyStatement({
       sid: 'ReadTaggedWorkers',
       actions: ['lambda:GetFunction'],
@@ -331,17 +351,17 @@ function lambdaFaultStatements(
       conditions: tagged(workerTags),
     }),
     new iam.PolicyStatement({ sid: 'FindWorkers', actions: ['tag:GetResources'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'WriteFaultConfig',
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: [faultConfigObjects(configLocation)],
+    }),
   ];
-  if (configLocation) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'WriteFaultConfig',
-        actions: ['s3:PutObject', 's3:DeleteObject'],
-        resources: [`${configLocation.replace(/\/$/, '')}/*`],
-      }),
-    );
-  }
-  return statements;
+}
+
+/** Objects under the location: "<location>/*" with exactly one "/" between them. */
+export function faultConfigObjects(locationArn: string): string {
+  return `${locationArn.replace(/\/$/, '')}/*`;
 }
 
 /** The `AwsSolutions-IAM5` finding texts of our ARN patterns, e.g. `Resource::arn:<AWS::Partition>:ec2:…:subnet/*`. */
@@ -365,6 +385,14 @@ function validate(path: string, props: ChaosExperimentsProps): void {
     queueImpairment: props.queueImpairment,
   };
   for (const [name, drill] of Object.entries(drills)) {
+    if (!drill) continue;
+    if (name === 'functionFault' || name === 'queueImpairment') {
+      if (props.lambdaFaultConfigLocationArn === undefined) {
+        problems.push(
+          `${name} is set but lambdaFaultConfigLocationArn is not: FIS Lambda actions need the S3 location the workers' FIS extension reads, and the drill would fail at start. Fix: pass the workers' AWS_FIS_CONFIGURATION_LOCATION, or leave ${name} out`,
+        );
+      }
+    }
     if (drill.stopConditions.length === 0) {
       problems.push(
         `${name}.stopConditions is empty: nothing would stop a drill that hurts. Fix: pass at least one alarm`,
@@ -382,9 +410,19 @@ function validate(path: string, props: ChaosExperimentsProps): void {
       );
     }
   }
-  const pct = props.functionFault.invocationPercentage;
-  if (!Token.isUnresolved(pct) && (!Number.isInteger(pct) || pct < 1 || pct > 100)) {
+  const pct = props.functionFault?.invocationPercentage;
+  if (pct !== undefined && !Token.isUnresolved(pct) && (!Number.isInteger(pct) || pct < 1 || pct > 100)) {
     problems.push(`functionFault.invocationPercentage is ${pct}. Fix: use 1 to 100`);
+  }
+  const location = props.lambdaFaultConfigLocationArn;
+  if (
+    location !== undefined &&
+    !Token.isUnresolved(location) &&
+    !/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/.test(location)
+  ) {
+    problems.push(
+      `lambdaFaultConfigLocationArn is "${location}". Fix: use an S3 ARN of a bucket and prefix, e.g. "arn:aws:s3:::my-fis-config/fis/lambda/"`,
+    );
   }
   if (
     !Token.isUnresolved(props.availabilityZone) &&

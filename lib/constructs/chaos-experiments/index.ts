@@ -1,1 +1,2 @@
 export * from './chaos-experiments';
+export * from './fault-config-bucket';

@@ -7,7 +7,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
-import { InvocationKind, RempartFunction } from '../rempart-function/rempart-function';
+import {
+  InvocationKind,
+  RempartFunction,
+  type FaultInjectionProps,
+} from '../rempart-function/rempart-function';
 
 export interface ThrottleProps {
   /** Steady-state requests per second. */
@@ -32,6 +36,8 @@ export interface QueueWorkerProps {
   readonly memorySize?: number;
   /** @default - none */
   readonly environment?: Record<string, string>;
+  /** AWS FIS Lambda extension on the worker (see RempartFunction). @default - none */
+  readonly faultInjection?: FaultInjectionProps;
 }
 
 export interface QueueBackedWriteApiProps {
@@ -147,6 +153,7 @@ export class QueueBackedWriteApi extends Construct {
         maxConcurrency + Math.max(2, Math.ceil(maxConcurrency * 0.1)),
       environment: props.worker.environment,
       logEncryptionKey: props.logEncryptionKey,
+      faultInjection: props.worker.faultInjection,
     });
     const eventSource = new lambdaEvents.SqsEventSource(this.queue, {
       batchSize: props.worker.batchSize ?? 10,

@@ -1,12 +1,14 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
+import { flatten } from '../../compliance/resilience/private/cfn';
 import { LogEncryptionKey } from '../log-encryption-key/log-encryption-key';
 
 /**
@@ -30,6 +32,33 @@ const DLQ_REASONS: Record<InvocationKind, string> = {
   [InvocationKind.CUSTOM_RESOURCE]:
     'CloudFormation custom resource: the handler reports every failure to CloudFormation, which fails and rolls back the deployment; a dead-lettered event would never be replayed.',
 };
+
+/** Where AWS FIS writes the fault configuration of a function and its FIS extension reads it. */
+export interface FaultConfigLocation {
+  /** Bucket in the function's Region (FIS needs one per Region). */
+  readonly bucket: s3.IBucket;
+  /** Key prefix, e.g. "fis/lambda/"; a trailing "/" is added if missing. */
+  readonly prefix: string;
+}
+
+/** What the AWS FIS Lambda extension needs on a function (see docs/runbooks/drill-function-fault.md). */
+export interface FaultInjectionProps {
+  /**
+   * Layer version ARN of the AWS FIS Lambda extension, arm64 build, published by AWS in the
+   * function's Region. Comes from configuration; never hard-code the AWS-owned account.
+   */
+  readonly extensionLayerArn: string;
+  readonly configLocation: FaultConfigLocation;
+}
+
+/** Environment variables the FIS extension reads; set only through `faultInjection`. */
+export const FIS_EXTENSION_ENVIRONMENT = {
+  wrapper: 'AWS_LAMBDA_EXEC_WRAPPER',
+  location: 'AWS_FIS_CONFIGURATION_LOCATION',
+} as const;
+
+/** Where the extension layer puts its wrapper script. */
+export const FIS_EXTENSION_WRAPPER = '/opt/aws-fis/bootstrap';
 
 export interface RempartFunctionProps {
   /** Path to the TypeScript handler file. */
@@ -57,6 +86,12 @@ export interface RempartFunctionProps {
   readonly logEncryptionKey?: kms.IKey;
   /** Run inside this VPC (private subnets). @default - outside any VPC; see the acknowledgement */
   readonly vpc?: ec2.IVpc;
+  /**
+   * Make the function a target of AWS FIS Lambda actions (invocation errors, delays): adds the FIS
+   * extension layer, its two environment variables and read access to the configuration location.
+   * @default - no extension: FIS Lambda actions on this function fail at start
+   */
+  readonly faultInjection?: FaultInjectionProps;
 }
 
 /** Runtime family Rempart ships on; cdk-nag's AwsSolutions-L1 checks it is the latest. */
@@ -67,16 +102,22 @@ export const REMPART_RUNTIME = lambda.Runtime.NODEJS_24_X;
  * encrypted log group with retention, a role with no AWS managed policy, bundled by the local
  * esbuild package (never Docker), AWS SDK v3 left to the runtime, source maps on.
  *
- * Grant to `fn.function` (or `fn.role`) as to any Lambda function.
+ * Grant to `fn.function` (or `fn.role`) as to any Lambda function. `faultInjection` makes it a
+ * target of AWS FIS Lambda actions (extension layer, its environment, read of its S3 location).
  */
 export class RempartFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
+  /**
+   * S3 ARN of the fault configuration location (`arn:aws:s3:::<bucket>/<prefix>/`), when
+   * `faultInjection` is set: give it to the FIS experiment role as its write location.
+   */
+  public readonly faultConfigLocationArn?: string;
 
   constructor(scope: Construct, id: string, props: RempartFunctionProps) {
     super(scope, id);
-    validate(this.node.path, props);
+    validate(this.node.path, Stack.of(this).region, props);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -120,6 +161,15 @@ export class RempartFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
+      layers: props.faultInjection
+        ? [
+            lambda.LayerVersion.fromLayerVersionArn(
+              this,
+              'FisExtension',
+              props.faultInjection.extensionLayerArn,
+            ),
+          ]
+        : undefined,
       bundling: {
         forceDockerBundling: false,
         target: 'node24',
@@ -131,7 +181,37 @@ export class RempartFunction extends Construct {
       },
     });
 
+    if (props.faultInjection) {
+      this.faultConfigLocationArn = this.enableFaultInjection(props.faultInjection.configLocation);
+    }
     this.acknowledgeFindings(props);
+  }
+
+  /** The extension's environment and least-privilege read of its location (the docs' policy, to the letter). */
+  private enableFaultInjection(location: FaultConfigLocation): string {
+    const prefix = normalizedPrefix(location.prefix);
+    const locationArn = location.bucket.arnForObjects(prefix);
+    this.function.addEnvironment(FIS_EXTENSION_ENVIRONMENT.wrapper, FIS_EXTENSION_WRAPPER);
+    this.function.addEnvironment(FIS_EXTENSION_ENVIRONMENT.location, locationArn);
+    const objects = location.bucket.arnForObjects(`${prefix}*`);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListFaultConfig',
+        actions: ['s3:ListBucket'],
+        resources: [location.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ReadFaultConfig', actions: ['s3:GetObject'], resources: [objects] }),
+    );
+    location.bucket.encryptionKey?.grantDecrypt(this.role);
+    acknowledge(this.role, {
+      id: `AwsSolutions-IAM5[Resource::${flatten(Stack.of(this).resolve(objects))}]`,
+      reason:
+        "Read-only (s3:GetObject) on the one prefix AWS FIS writes this function's fault configuration to: FIS names the objects per experiment at run time, so they cannot be listed at synth time.",
+    });
+    return locationArn;
   }
 
   private acknowledgeFindings(props: RempartFunctionProps): void {
@@ -173,7 +253,7 @@ export class RempartFunction extends Construct {
   }
 }
 
-function validate(path: string, props: RempartFunctionProps): void {
+function validate(path: string, region: string, props: RempartFunctionProps): void {
   const problems: string[] = [];
   const memory = props.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && (memory < 128 || memory > 10240)) {
@@ -187,5 +267,51 @@ function validate(path: string, props: RempartFunctionProps): void {
   if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 1 || timeout.toSeconds() > 900)) {
     problems.push(`timeout is ${timeout.toSeconds()} s. Fix: use 1 to 900 seconds`);
   }
+  if (props.faultInjection) {
+    problems.push(...faultInjectionProblems(region, props.faultInjection, props.environment ?? {}));
+  }
   if (problems.length) throw new Error(`RempartFunction ${path}: ${problems.join('; ')}`);
+}
+
+const LAYER_VERSION_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:layer:([A-Za-z0-9_-]{1,140}):\d+$/;
+const KEY_PREFIX = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/?$/;
+
+function faultInjectionProblems(
+  region: string,
+  { extensionLayerArn: arn, configLocation }: FaultInjectionProps,
+  environment: Record<string, string>,
+): string[] {
+  const problems: string[] = [];
+  if (!Token.isUnresolved(arn)) {
+    const match = LAYER_VERSION_ARN.exec(arn);
+    if (!match) {
+      problems.push(
+        `faultInjection.extensionLayerArn is "${arn}", not a Lambda layer version ARN. Fix: use the AWS FIS extension ARN AWS publishes for the Region, arn:aws:lambda:<region>:<account>:layer:<name>:<version>`,
+      );
+    } else if (!Token.isUnresolved(region) && match[1] !== region) {
+      problems.push(
+        `faultInjection.extensionLayerArn is a layer of ${match[1]}, but the function is in ${region}. Fix: use the extension ARN published in ${region}`,
+      );
+    } else if (/x86/i.test(match[2])) {
+      problems.push(
+        `faultInjection.extensionLayerArn "${arn}" is an x86_64 build, but the function runs on arm64. Fix: use the arm64 build of the extension`,
+      );
+    }
+  }
+  const prefix = configLocation.prefix;
+  if (!Token.isUnresolved(prefix) && !KEY_PREFIX.test(prefix)) {
+    problems.push(
+      `faultInjection.configLocation.prefix is "${prefix}". Fix: use a non-empty key prefix without leading "/" or spaces, e.g. "fis/lambda/"`,
+    );
+  }
+  for (const name of Object.values(FIS_EXTENSION_ENVIRONMENT)) {
+    if (name in environment) {
+      problems.push(`environment sets ${name}, which faultInjection owns. Fix: remove it from environment`);
+    }
+  }
+  return problems;
+}
+
+function normalizedPrefix(prefix: string): string {
+  return Token.isUnresolved(prefix) || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }

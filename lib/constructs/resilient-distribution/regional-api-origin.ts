@@ -114,7 +114,7 @@ export class RegionalApiOrigin extends Construct {
     const stage = props.restApi.deploymentStage;
     this.firewall = new EdgeFirewall(this, 'Firewall', {
       scope: 'REGIONAL',
-      description: `Refuses requests to the ${this.region} API that did not come through CloudFront (secret generation ${props.originVerify.generation ?? 1})`,
+      description: `Refuses requests to the ${this.region} API that did not come through CloudFront, secret generation ${props.originVerify.generation ?? 1}`,
       originVerification: {
         headerName: this.headerName,
         secretValue: this.secret.secretValue.unsafeUnwrap(),

@@ -1,0 +1,78 @@
+import { DEFAULT_CONFIG } from '../../lib/config/default-config';
+import { ConfigError, deepMerge, validateConfig } from '../../lib/config/load-config';
+import { fisExtensionLayerProblem } from '../../lib/config/sections/resilience';
+import { testConfig } from '../helpers/synth';
+
+// resilience.drills.lambdaExtensionLayerArns: the AWS FIS Lambda extension per application Region.
+const LAYER = 'arn:aws:lambda:eu-west-3:222222222222:layer:aws-fis-extension-arm64:12';
+const layers = (value: unknown) => ({ resilience: { drills: { lambdaExtensionLayerArns: value } } });
+
+function problemsFor(overrides: unknown): string {
+  try {
+    validateConfig(deepMerge(DEFAULT_CONFIG, overrides));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).message;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('resilience.drills.lambdaExtensionLayerArns', () => {
+  it('is empty by default: no Region runs the FIS extension until its layer ARN is configured', () => {
+    expect(testConfig().resilience.drills.lambdaExtensionLayerArns).toEqual({});
+  });
+
+  it('is optional in a configuration file (an absent map is an empty one)', () => {
+    const { lambdaExtensionLayerArns, ...drills } = DEFAULT_CONFIG.resilience.drills;
+    expect(lambdaExtensionLayerArns).toEqual({});
+    const config = validateConfig({
+      ...DEFAULT_CONFIG,
+      resilience: { ...DEFAULT_CONFIG.resilience, drills },
+    });
+    expect(config.resilience.drills.lambdaExtensionLayerArns).toEqual({});
+  });
+
+  it('accepts the arm64 extension layer of each Region, keyed by that Region', () => {
+    const arns = { 'eu-west-3': LAYER, 'eu-central-1': LAYER.replace('eu-west-3', 'eu-central-1') };
+    expect(testConfig(layers(arns)).resilience.drills.lambdaExtensionLayerArns).toEqual(arns);
+  });
+
+  it.each([
+    [
+      'not a layer version ARN',
+      { 'eu-west-3': 'aws-fis-extension-arm64' },
+      /resilience\.drills\.lambdaExtensionLayerArns\.eu-west-3: is not a Lambda layer version ARN.*received "aws-fis-extension-arm64"\. Fix: copy the arm64 ARN AWS publishes for that Region/,
+    ],
+    [
+      'a layer ARN without version',
+      { 'eu-west-3': LAYER.replace(/:12$/, '') },
+      /lambdaExtensionLayerArns\.eu-west-3: is not a Lambda layer version ARN/,
+    ],
+    [
+      'a layer of another Region',
+      { 'eu-west-3': LAYER.replace('eu-west-3', 'eu-central-1') },
+      /lambdaExtensionLayerArns\.eu-west-3: is a layer of eu-central-1, but Lambda attaches only layers of the function's own Region \(eu-west-3\).*received "arn:aws:lambda:eu-central-1:.*Fix: copy the arm64 ARN/,
+    ],
+    [
+      'the x86_64 build',
+      { 'eu-west-3': LAYER.replace('arm64', 'x86_64') },
+      /lambdaExtensionLayerArns\.eu-west-3: is the x86_64 build of the extension, but Rempart functions run on arm64/,
+    ],
+    [
+      'a key that is not an application Region',
+      { 'us-east-1': LAYER.replace('eu-west-3', 'us-east-1') },
+      /lambdaExtensionLayerArns\.us-east-1: names "us-east-1", which is not an application Region.*Fix: key each layer ARN by the Region/,
+    ],
+    [
+      'a value that is not a string',
+      { 'eu-west-3': 12 },
+      /lambdaExtensionLayerArns\.eu-west-3: .*expected string/,
+    ],
+  ])('rejects %s, naming the field, the value and the fix', (_name, value, expected) => {
+    expect(problemsFor(layers(value))).toMatch(expected);
+  });
+
+  it('says nothing about a valid ARN', () => {
+    expect(fisExtensionLayerProblem('eu-west-3', LAYER)).toBeUndefined();
+  });
+});
