@@ -2,18 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bookingCapacity } from '../../lib/config/capacity';
-import { DEFAULT_CONFIG } from '../../lib/config/default-config';
-import { ConfigError, deepMerge, loadConfig, validateConfig } from '../../lib/config/load-config';
-
-function problemsFor(overrides: unknown): string {
-  try {
-    validateConfig(deepMerge(DEFAULT_CONFIG, overrides));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { loadConfig } from '../../lib/config/load-config';
+import { problemsFor } from '../helpers/config';
 
 describe('default configuration', () => {
   it('is valid and keeps data in the EEA', () => {
@@ -126,7 +116,11 @@ describe('bad configuration fails with the field, the value and the fix', () => 
       { service: { stage: 'production' } },
       /service\.stage: .*received "production".*Fix: use one of "dev", "staging", "prod"/,
     ],
-    ['EEA Region outside the strong-consistency set', { regions: { secondary: 'eu-north-1' } }, /regions\.secondary: is outside the EU Region set where DynamoDB offers multi-Region strong consistency.*received "eu-north-1"\. Fix: use eu-west-1, eu-west-3, eu-central-1/],
+    [
+      'EEA Region outside the strong-consistency set',
+      { regions: { secondary: 'eu-north-1' } },
+      /regions\.secondary: is outside the EU Region set where DynamoDB offers multi-Region strong consistency.*received "eu-north-1"\. Fix: use eu-west-1, eu-west-3, eu-central-1/,
+    ],
     ['bad account id', { account: '1234' }, /account: must be a 12-digit AWS account id.*received "1234"/],
     [
       'bad service name',

@@ -1,16 +1,5 @@
-import { DEFAULT_CONFIG } from '../../lib/config/default-config';
-import { ConfigError, deepMerge, validateConfig } from '../../lib/config/load-config';
 import { testConfig } from '../helpers/synth';
-
-function problemsFor(overrides: unknown): string {
-  try {
-    validateConfig(deepMerge(DEFAULT_CONFIG, overrides));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { problemsFor } from '../helpers/config';
 
 const rule = (r: Record<string, unknown> = {}) => ({
   name: 'PerClient',

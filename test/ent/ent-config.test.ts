@@ -1,15 +1,6 @@
 import { DEFAULT_CONFIG } from '../../lib/config/default-config';
-import { ConfigError, deepMerge, validateConfig } from '../../lib/config/load-config';
-
-function problemsFor(overrides: unknown): string {
-  try {
-    validateConfig(deepMerge(DEFAULT_CONFIG, overrides));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { deepMerge, validateConfig } from '../../lib/config/load-config';
+import { problemsFor } from '../helpers/config';
 
 describe('ENT configuration', () => {
   it('accepts the embedded default', () => {
