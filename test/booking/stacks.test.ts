@@ -1,5 +1,8 @@
+import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MRSC_ALLOWED_COMMANDS } from '../../lambda/booking/adapters/dynamodb';
 import { bookingSettings } from '../../lib/config/capacity';
+import type { RempartFunction } from '../../lib/constructs/rempart-function/rempart-function';
 import { BookingApiStack } from '../../lib/stacks/booking-api-stack';
 import { BookingDataStack } from '../../lib/stacks/booking-data-stack';
 import { composeTestApp, testApp, testConfig } from '../helpers/synth';
@@ -9,10 +12,14 @@ import { composeTestApp, testApp, testConfig } from '../helpers/synth';
 const config = testConfig();
 const app = testApp();
 const env = (region: string) => ({ account: '111111111111', region });
-const build = (region: string, isPrimary: boolean) => {
-  const bookingData = new BookingDataStack(app, `Data-${region}`, { config, isPrimary, env: env(region) });
-  const bookingApi = new BookingApiStack(app, `Api-${region}`, {
-    config,
+const build = (region: string, isPrimary: boolean, stackConfig = config, inApp = app) => {
+  const bookingData = new BookingDataStack(inApp, `Data-${region}`, {
+    config: stackConfig,
+    isPrimary,
+    env: env(region),
+  });
+  const bookingApi = new BookingApiStack(inApp, `Api-${region}`, {
+    config: stackConfig,
     data: bookingData,
     env: env(region),
   });
@@ -25,6 +32,27 @@ const primaryData = Template.fromStack(primary.bookingData);
 const secondaryData = Template.fromStack(secondary.bookingData);
 const primaryApi = Template.fromStack(primary.bookingApi);
 const settings = bookingSettings(config.booking);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+/** Every statement of the identity policies attached to a function's own role. */
+const roleStatements = (fn: RempartFunction): Statement[] => {
+  const stack = Stack.of(fn);
+  const roleRef = { Ref: stack.getLogicalId(fn.role.node.defaultChild as CfnResource) };
+  const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(roleRef)),
+  );
+  expect(policies.length).toBeGreaterThan(0);
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+};
+const actionsOf = (fn: RempartFunction, service: string) =>
+  roleStatements(fn)
+    .flatMap((st) => [st.Action].flat())
+    .filter((a) => a.startsWith(`${service}:`))
+    .sort();
 
 describe('BookingDataStack', () => {
   it('declares the table once, in the primary, as an MRSC global table with a witness in the third Region', () => {
@@ -66,8 +94,8 @@ describe('BookingDataStack', () => {
 
   it('lets only CloudFront distributions of this account read the site bucket, and decrypt with its key', () => {
     const conditions = {
-      StringEquals: { 'AWS:SourceAccount': Match.anyValue() },
-      ArnLike: { 'AWS:SourceArn': Match.anyValue() },
+      StringEquals: { 'AWS:SourceAccount': '111111111111' },
+      ArnLike: { 'AWS:SourceArn': 'arn:aws:cloudfront::111111111111:distribution/*' },
     };
     for (const t of [primaryData, secondaryData]) {
       t.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -162,7 +190,59 @@ describe('BookingApiStack', () => {
     expect(primary.bookingApi.restApi).toBe(primary.bookingApi.writeApi.api);
   });
 
+  it('gives each function exactly the DynamoDB actions its adapters issue, all allowed on an MRSC table', () => {
+    for (const { bookingApi } of [primary, secondary]) {
+      expect(actionsOf(bookingApi.worker, 'dynamodb')).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(actionsOf(bookingApi.catalogueFunction, 'dynamodb')).toEqual(['dynamodb:Query']);
+      expect(actionsOf(bookingApi.statusFunction, 'dynamodb')).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      expect(actionsOf(bookingApi.healthFunction, 'dynamodb')).toEqual([]);
+    }
+    const allowed = MRSC_ALLOWED_COMMANDS.map((c) => `dynamodb:${c.replace(/Command$/, '')}`);
+    for (const fn of [
+      primary.bookingApi.worker,
+      primary.bookingApi.catalogueFunction,
+      primary.bookingApi.statusFunction,
+    ]) {
+      for (const action of actionsOf(fn, 'dynamodb')) expect(allowed).toContain(action);
+    }
+  });
+
+  it('keeps the table key grants DynamoDB needs with a customer-managed key: read for readers, read and write for the worker', () => {
+    const { worker, catalogueFunction, statusFunction } = primary.bookingApi;
+    expect(actionsOf(worker, 'kms')).toEqual([
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+    ]);
+    for (const fn of [catalogueFunction, statusFunction]) {
+      expect(actionsOf(fn, 'kms')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    }
+  });
+
   it('gives the read functions read-only access to the local replica; the secondary imports it by name', () => {
+    const writes = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ];
+    for (const { bookingApi } of [primary, secondary]) {
+      for (const fn of [bookingApi.catalogueFunction, bookingApi.statusFunction]) {
+        const actions = actionsOf(fn, 'dynamodb');
+        expect(actions).toContain('dynamodb:Query');
+        for (const w of writes) expect(actions).not.toContain(w);
+      }
+    }
     primaryApi.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({ READ_CACHE_SECONDS: '5', TABLE_NAME: 'Rempart-dev-booking' }),
@@ -174,11 +254,23 @@ describe('BookingApiStack', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: Match.arrayWith(['dynamodb:GetItem', 'dynamodb:Query']),
+            Action: ['dynamodb:GetItem', 'dynamodb:Query'],
             Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/Rempart-dev-booking',
           }),
         ]),
       },
+    });
+  });
+
+  it('passes the configured API Gateway burst quota to the API, so a raised quota above 5,000 synthesizes', () => {
+    const raised = testConfig({ booking: { quotas: { apiGatewayBurst: 8_000 } } });
+    const raisedSettings = bookingSettings(raised.booking);
+    expect(raisedSettings.apiBurstLimit).toBeGreaterThan(5_000);
+    const { bookingApi } = build('eu-west-3', true, raised, testApp());
+    Template.fromStack(bookingApi).hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ResourcePath: '/*', ThrottlingBurstLimit: raisedSettings.apiBurstLimit }),
+      ]),
     });
   });
 

@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON is untyped */
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import {
   QueueBackedWriteApi,
   type QueueBackedWriteApiProps,
@@ -30,12 +31,22 @@ describe('QueueBackedWriteApi defaults', () => {
     template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }),
   )[0] as { Properties: { Integration: Record<string, any> } };
   const integration = () => postMethod.Properties.Integration;
+  const resources = template.toJSON().Resources as Record<string, { Type: string; [k: string]: any }>;
+  /** Logical id of the CloudFormation resource behind a construct (its default child, or itself). */
+  const idOf = (c: IConstruct) => stack.getLogicalId((c.node.defaultChild ?? c) as CfnResource);
+  const arnOf = (c: IConstruct) => ({ 'Fn::GetAtt': [idOf(c), 'Arn'] });
+  /** The resource a { "Fn::GetAtt": [id, "Arn"] } or { Ref: id } points to. */
+  const target = (ref: any) => {
+    const id: string = ref['Fn::GetAtt']?.[0] ?? ref.Ref;
+    expect(resources[id]).toBeDefined();
+    return resources[id];
+  };
 
   it('is a REGIONAL REST API', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
-    expect(api.api.restApiId).toBeDefined();
+    expect(target(stack.resolve(api.api.restApiId)).Type).toBe('AWS::ApiGateway::RestApi');
   });
 
   it('throttles the stage and the write method explicitly', () => {
@@ -65,10 +76,25 @@ describe('QueueBackedWriteApi defaults', () => {
     expect(JSON.stringify(format)).not.toContain('sourceIp');
     expect(stage.TracingEnabled).toBe(true);
     expect(stage.MethodSettings[0]).toMatchObject({ LoggingLevel: 'ERROR', DataTraceEnabled: false });
-    template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 365, KmsKeyId: Match.anyValue() },
-      DeletionPolicy: 'Retain',
+    // The stage's destination itself, not any log group of the stack (the worker has one too).
+    expect(stage.AccessLogSetting.DestinationArn).toEqual({
+      'Fn::Join': ['', ['arn:aws:logs:eu-west-3:111111111111:log-group:', { Ref: idOf(api.accessLogGroup) }]],
     });
+    const accessLogs = target(stage.AccessLogSetting.DestinationArn['Fn::Join'][1][1]);
+    expect(accessLogs.Type).toBe('AWS::Logs::LogGroup');
+    expect(accessLogs.Properties.RetentionInDays).toBe(365);
+    expect(accessLogs.DeletionPolicy).toBe('Retain');
+    expect(accessLogs.UpdateReplacePolicy).toBe('Retain');
+    const key = target(accessLogs.Properties.KmsKeyId);
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+  });
+
+  it('shares one customer-managed log key between the access logs and the worker logs by default', () => {
+    const accessLogs = resources[idOf(api.accessLogGroup)];
+    const workerLogs = resources[idOf(api.worker.logGroup)];
+    expect(workerLogs.Properties.KmsKeyId).toEqual(accessLogs.Properties.KmsKeyId);
+    template.resourceCountIs('AWS::KMS::Key', 2); // the queue key and the log key
   });
 
   it('validates the body against the JSON schema model before anything is queued', () => {
@@ -130,16 +156,18 @@ describe('QueueBackedWriteApi defaults', () => {
 
   it('encrypts both queues with a customer-managed key, keeps the DLQ 14 days, redrives after 5 receives', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: Match.anyValue(),
+    const queueKey = arnOf(api.queueKey);
+    expect(target(queueKey).Type).toBe('AWS::KMS::Key');
+    expect(target(queueKey).Properties.EnableKeyRotation).toBe(true);
+    expect(resources[idOf(api.deadLetterQueue)].Properties).toMatchObject({
+      KmsMasterKeyId: queueKey,
       MessageRetentionPeriod: 1_209_600,
     });
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: Match.anyValue(),
+    expect(resources[idOf(api.queue)].Properties).toMatchObject({
+      KmsMasterKeyId: queueKey,
       MessageRetentionPeriod: 345_600,
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: arnOf(api.deadLetterQueue), maxReceiveCount: 5 },
     });
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
   it('refuses non-TLS access to both queues', () => {
@@ -180,17 +208,50 @@ describe('QueueBackedWriteApi defaults', () => {
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('WritesQueue'), 'Arn'] },
           },
-          { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: Match.anyValue() },
+          { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: arnOf(api.queueKey) },
         ],
       },
     });
   });
 
+  it('retains both queues (they hold accepted requests) when the stack or the resource goes', () => {
+    for (const queue of [api.queue, api.deadLetterQueue]) {
+      expect(resources[idOf(queue)]).toMatchObject({
+        Type: 'AWS::SQS::Queue',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+
   it('exposes the queue, the dead-letter queue and the worker for alarms', () => {
-    expect(api.queue.queueArn).toBeDefined();
-    expect(api.deadLetterQueue.queueArn).toBeDefined();
-    expect(api.worker.function.functionArn).toBeDefined();
+    expect(target(stack.resolve(api.queue.queueArn)).Properties.RedrivePolicy).toBeDefined();
+    const dlq = target(stack.resolve(api.deadLetterQueue.queueArn));
+    expect(dlq).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1_209_600 } });
+    expect(target(stack.resolve(api.worker.function.functionArn)).Type).toBe('AWS::Lambda::Function');
     expect(api.writeResource.path).toBe('/api/bookings');
+  });
+});
+
+describe('QueueBackedWriteApi overrides', () => {
+  it('lets the queues be destroyed with the stack when queueRemovalPolicy says so', () => {
+    const stack = testStack();
+    new QueueBackedWriteApi(stack, 'Writes', { ...base, queueRemovalPolicy: RemovalPolicy.DESTROY });
+    const queues = Object.values(Template.fromStack(stack).findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2);
+    for (const q of queues) expect(q.DeletionPolicy).toBe('Delete');
+  });
+
+  it('accepts a burst above 5000 after a quota increase (accountBurstQuota)', () => {
+    const stack = testStack();
+    new QueueBackedWriteApi(stack, 'Writes', {
+      ...base,
+      stageThrottle: { rateLimit: 10_000, burstLimit: 8000 },
+      accountBurstQuota: 8000,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ ResourcePath: '/*', ThrottlingBurstLimit: 8000 })]),
+    });
   });
 });
 
@@ -203,6 +264,12 @@ describe('QueueBackedWriteApi validation', () => {
       { stageThrottle: { rateLimit: 10, burstLimit: 6000 } },
       /stageThrottle\.burstLimit is 6000\. Fix: use a whole number from 1 to 5000/,
     ],
+    [
+      'a burst above a raised account quota',
+      { stageThrottle: { rateLimit: 10, burstLimit: 9000 }, accountBurstQuota: 8000 },
+      /stageThrottle\.burstLimit is 9000\. Fix: use a whole number from 1 to 8000 \(accountBurstQuota/,
+    ],
+    ['a zero account quota', { accountBurstQuota: 0 }, /accountBurstQuota is 0\. Fix:/],
     [
       'a write rate above the stage rate',
       { writeThrottle: { rateLimit: 9000, burstLimit: 10 } },

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InvocationKind, RempartFunction } from '../../lib/constructs/rempart-function/rempart-function';
-import { testStack } from '../helpers/synth';
+import { composeTestApp, testStack } from '../helpers/synth';
 
 const entry = path.join(__dirname, '../../lambda/health/handler.ts');
 
@@ -67,7 +67,7 @@ describe('RempartFunction defaults', () => {
     const wildcard = Object.values(policies).flatMap((p) =>
       (
         p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>
-      ).filter((s) => s.Resource === '*'),
+      ).filter((s) => [s.Resource].flat().includes('*')),
     );
     expect(wildcard.length).toBeGreaterThan(0);
     for (const s of wildcard) {
@@ -94,6 +94,80 @@ describe('RempartFunction defaults', () => {
 });
 
 const LAYER = 'arn:aws:lambda:eu-west-3:222222222222:layer:aws-fis-extension-arm64:9';
+
+describe('RempartFunction roles in the whole app', () => {
+  // The AwsSolutions-IAM5[Resource::*] acknowledgement sits on every RempartFunction role of the app:
+  // check what it covers on the real roles, not only on a toy stack.
+  const { app } = composeTestApp();
+  const functions = app.node.findAll().filter((c): c is RempartFunction => c instanceof RempartFunction);
+  const templates = new Map<Stack, Template>();
+  const templateOf = (stack: Stack) => {
+    if (!templates.has(stack)) templates.set(stack, Template.fromStack(stack));
+    return templates.get(stack) as Template;
+  };
+  interface Statement {
+    Effect: string;
+    Action?: string | string[];
+    NotAction?: unknown;
+    Resource?: unknown;
+    NotResource?: unknown;
+  }
+  /** Every statement of every policy attached to the function's role (inline, attached or managed). */
+  const statementsOf = (fn: RempartFunction): Statement[] => {
+    const stack = Stack.of(fn);
+    const roleId = stack.getLogicalId(fn.role.node.defaultChild as CfnResource);
+    const template = templateOf(stack);
+    const attached = (p: Record<string, unknown>) =>
+      ((p.Properties as { Roles?: unknown[] }).Roles ?? []).some(
+        (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId }),
+      );
+    const documents = [
+      ...Object.values(template.findResources('AWS::IAM::Policy')).filter(attached),
+      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter(attached),
+    ].map((p) => p.Properties.PolicyDocument as { Statement: Statement[] });
+    const role = template.toJSON().Resources[roleId] as {
+      Properties: { Policies?: Array<{ PolicyDocument: { Statement: Statement[] } }> };
+    };
+    documents.push(...(role.Properties.Policies ?? []).map((p) => p.PolicyDocument));
+    return documents.flatMap((d) => d.Statement);
+  };
+
+  it('finds the functions of every workload', () => {
+    expect(functions.length).toBeGreaterThanOrEqual(8); // four booking functions in each of two Regions
+  });
+
+  it('uses Resource "*" (alone or in a list) only for X-Ray actions, and never NotAction / NotResource', () => {
+    let wildcardStatements = 0;
+    for (const fn of functions) {
+      for (const s of statementsOf(fn)) {
+        expect({ fn: fn.node.path, NotAction: s.NotAction, NotResource: s.NotResource }).toEqual({
+          fn: fn.node.path,
+          NotAction: undefined,
+          NotResource: undefined,
+        });
+        const resources = [s.Resource].flat();
+        if (!resources.includes('*')) continue;
+        wildcardStatements++;
+        for (const action of [s.Action].flat()) {
+          expect({ fn: fn.node.path, action }).toEqual({
+            fn: fn.node.path,
+            action: expect.stringMatching(/^xray:/),
+          });
+        }
+      }
+    }
+    expect(wildcardStatements).toBeGreaterThanOrEqual(functions.length);
+  });
+
+  it('grants X-Ray actions on exactly "*" and on nothing else', () => {
+    for (const fn of functions) {
+      for (const s of statementsOf(fn)) {
+        if (![s.Action].flat().some((a) => a?.startsWith('xray:'))) continue;
+        expect({ fn: fn.node.path, Resource: s.Resource }).toEqual({ fn: fn.node.path, Resource: '*' });
+      }
+    }
+  });
+});
 
 describe('RempartFunction faultInjection', () => {
   const stack = testStack();

@@ -62,7 +62,7 @@ export const bookingWorkerSchema = z.strictObject({
 export const bookingQuotasSchema = z.strictObject({
   /** API Gateway REST steady-state requests per second, per account and Region (shared by every API). */
   apiGatewayRequestsPerSecond: positiveInt,
-  /** API Gateway REST burst, per account and Region. */
+  /** API Gateway REST burst, per account and Region: the ceiling of every throttle burst of the booking API. */
   apiGatewayBurst: positiveInt,
   /** Lambda concurrent executions per Region (100 always stay unreserved). */
   lambdaConcurrentExecutions: positiveInt,

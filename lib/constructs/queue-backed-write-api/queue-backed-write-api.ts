@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
+import { LogEncryptionKey } from '../log-encryption-key/log-encryption-key';
 import {
   InvocationKind,
   RempartFunction,
@@ -56,6 +57,12 @@ export interface QueueBackedWriteApiProps {
   readonly requestSchema: apigateway.JsonSchema;
   /** Stage-wide throttling (every method). */
   readonly stageThrottle: ThrottleProps;
+  /**
+   * API Gateway REST burst quota of the account and Region: no throttle's burstLimit may exceed it.
+   * Set it after a quota increase.
+   * @default 5000 (the AWS default account burst quota)
+   */
+  readonly accountBurstQuota?: number;
   /** Throttling of POST /<writePath>. @default - the stage throttle */
   readonly writeThrottle?: ThrottleProps;
   /** @default "v1" */
@@ -63,12 +70,21 @@ export interface QueueBackedWriteApiProps {
   readonly worker: QueueWorkerProps;
   /** Key of both queues. @default - a new customer-managed key with rotation */
   readonly queueKey?: kms.IKey;
-  /** Key of the access-log and function log groups. @default - a new customer-managed key per log group owner */
+  /**
+   * Key of the access-log and function log groups.
+   * @default - a new customer-managed key with rotation, shared by the access-log and worker log groups
+   */
   readonly logEncryptionKey?: kms.IKey;
   /** Deliveries before a message moves to the dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
   /** @default Duration.days(4) */
   readonly retentionPeriod?: Duration;
+  /**
+   * Removal policy of the queue and its dead-letter queue, which hold accepted requests not yet
+   * processed (or that keep failing): deleting the stack must not lose them.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly queueRemovalPolicy?: RemovalPolicy;
   /** @default 6 × the worker timeout (AWS guidance for SQS event sources) */
   readonly visibilityTimeout?: Duration;
   /** Seconds a client should wait before polling, returned with the 202. @default 15 */
@@ -76,6 +92,9 @@ export interface QueueBackedWriteApiProps {
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
+
+/** AWS default API Gateway REST burst quota per account and Region. */
+export const DEFAULT_ACCOUNT_BURST_QUOTA = 5000;
 
 const WRITE_PATH = /^[a-z0-9-]{1,64}(\/[a-z0-9-]{1,64}){0,4}$/;
 
@@ -108,6 +127,7 @@ export class QueueBackedWriteApi extends Construct {
     const stack = Stack.of(this);
     const workerTimeout = props.worker.timeout ?? Duration.seconds(30);
     const retryAfter = props.retryAfterSeconds ?? 15;
+    const queueRemovalPolicy = props.queueRemovalPolicy ?? RemovalPolicy.RETAIN;
 
     this.queueKey =
       props.queueKey ??
@@ -122,6 +142,7 @@ export class QueueBackedWriteApi extends Construct {
       encryptionMasterKey: this.queueKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: queueRemovalPolicy,
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.KMS,
@@ -132,6 +153,7 @@ export class QueueBackedWriteApi extends Construct {
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(workerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      removalPolicy: queueRemovalPolicy,
     });
     const dlqReason =
       'This queue is itself the dead-letter queue of the write queue; a dead-letter queue of a dead-letter queue would only move the same messages again.';
@@ -141,6 +163,9 @@ export class QueueBackedWriteApi extends Construct {
       { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
     );
 
+    const logKey =
+      props.logEncryptionKey ??
+      new LogEncryptionKey(this, 'LogKey', { description: `Logs of ${this.node.path}` }).key;
     const maxConcurrency = props.worker.maxConcurrency;
     this.worker = new RempartFunction(this, 'Worker', {
       entry: props.worker.entry,
@@ -152,7 +177,7 @@ export class QueueBackedWriteApi extends Construct {
         props.worker.reservedConcurrentExecutions ??
         maxConcurrency + Math.max(2, Math.ceil(maxConcurrency * 0.1)),
       environment: props.worker.environment,
-      logEncryptionKey: props.logEncryptionKey,
+      logEncryptionKey: logKey,
       faultInjection: props.worker.faultInjection,
     });
     const eventSource = new lambdaEvents.SqsEventSource(this.queue, {
@@ -174,7 +199,7 @@ export class QueueBackedWriteApi extends Construct {
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.logEncryptionKey,
+      encryptionKey: logKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -425,6 +450,12 @@ function validate(path: string, props: QueueBackedWriteApiProps): void {
       `writePath is "${props.writePath}". Fix: use 1 to 5 segments of lower-case letters, digits or "-", without leading or trailing "/", e.g. "api/bookings"`,
     );
   }
+  const quota = props.accountBurstQuota ?? DEFAULT_ACCOUNT_BURST_QUOTA;
+  if (!Token.isUnresolved(quota) && (!Number.isInteger(quota) || quota < 1)) {
+    problems.push(
+      `accountBurstQuota is ${quota}. Fix: use the whole-number burst quota of the account and Region, e.g. ${DEFAULT_ACCOUNT_BURST_QUOTA}`,
+    );
+  }
   const throttle = (name: string, t: ThrottleProps | undefined) => {
     if (!t) return;
     if (!Token.isUnresolved(t.rateLimit) && !(t.rateLimit > 0)) {
@@ -432,10 +463,12 @@ function validate(path: string, props: QueueBackedWriteApiProps): void {
     }
     if (
       !Token.isUnresolved(t.burstLimit) &&
-      (!Number.isInteger(t.burstLimit) || t.burstLimit < 1 || t.burstLimit > 5000)
+      (!Number.isInteger(t.burstLimit) ||
+        t.burstLimit < 1 ||
+        (!Token.isUnresolved(quota) && t.burstLimit > quota))
     ) {
       problems.push(
-        `${name}.burstLimit is ${t.burstLimit}. Fix: use a whole number from 1 to 5000 (the account burst quota)`,
+        `${name}.burstLimit is ${t.burstLimit}. Fix: use a whole number from 1 to ${quota} (accountBurstQuota, the account burst quota), or raise accountBurstQuota after a quota increase`,
       );
     }
   };
