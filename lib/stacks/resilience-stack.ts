@@ -43,7 +43,8 @@ export interface BookingResilienceTargets {
   readonly stageName?: string;
   /**
    * DNS name Route 53 answers with for `<edge.booking.originLabel>.<booking domain>` in this Region.
-   * Leave it out when the booking stack already owns that record (RegionalApiOrigin does). @default no record
+   * The write record is made here, so that every critical alarm of the Region drives it (the API's
+   * RegionalApiOrigin runs with `writeRecord: false`). @default no record
    */
   readonly apiOriginTarget?: string;
   readonly queue: sqs.IQueue;
@@ -321,8 +322,8 @@ export interface RegionalWorkloadStacks {
 
 /**
  * What the resilience stack of a Region reads from its workload stacks. The booking write record is
- * owned by the booking API's origin (RegionalApiOrigin) and the ENT is reached through CloudFront VPC
- * origins (no DNS name), so no origin record is made here: health checks only.
+ * made here from `apiOriginTarget`, driven by every critical alarm of the Region; the ENT is reached
+ * through CloudFront VPC origins (no DNS name), so it gets health checks only.
  */
 export function regionalResilienceTargets(
   w: RegionalWorkloadStacks,

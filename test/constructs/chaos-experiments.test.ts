@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ChaosExperiments, type ChaosExperimentsProps } from '../../lib/constructs/chaos-experiments';
@@ -34,7 +34,7 @@ function build(overrides: Partial<ChaosExperimentsProps> = {}) {
 }
 
 describe('ChaosExperiments', () => {
-  const { template } = build();
+  const { c: drills, template } = build();
   const stop = [
     { Source: 'aws:cloudwatch:alarm', Value: 'arn:aws:cloudwatch:eu-west-3:111111111111:alarm:guard' },
   ];
@@ -138,6 +138,109 @@ describe('ChaosExperiments', () => {
     const actions = JSON.stringify(policies);
     expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|\*)/);
     expect(actions).not.toMatch(/"ec2:\*"|"ecs:\*"|"lambda:\*"/);
+  });
+
+  type Statement = {
+    Sid?: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: object;
+  };
+  const statements = (drill: string): Statement[] =>
+    Object.entries(template.findResources('AWS::IAM::ManagedPolicy'))
+      .filter(([id]) => id.startsWith(`Drills${drill}Policy`))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  const granting = (drill: string, action: string) =>
+    statements(drill).filter((st) => [st.Action].flat().includes(action));
+
+  it.each(['AzPowerInterruption', 'RegionIsolation'])(
+    'lets %s change the network ACL of tagged subnets only, and edit or tag only the ACLs FIS creates',
+    (drill) => {
+      const acl = 'arn:aws:ec2:eu-west-3:111111111111:network-acl/*';
+      expect(granting(drill, 'ec2:ReplaceNetworkAclAssociation')).toEqual([
+        {
+          Sid: 'SwapAclOfTaggedSubnets',
+          Effect: 'Allow',
+          Action: 'ec2:ReplaceNetworkAclAssociation',
+          Resource: 'arn:aws:ec2:eu-west-3:111111111111:subnet/*',
+          Condition: { StringEquals: { 'ec2:ResourceTag/rempart:workload': 'ent' } },
+        },
+        // The ACL side of the same call: FIS's ACL, then the subnet's original one (untagged) again.
+        {
+          Sid: 'SwapToFisAclAndBack',
+          Effect: 'Allow',
+          Action: 'ec2:ReplaceNetworkAclAssociation',
+          Resource: acl,
+        },
+      ]);
+      expect(granting(drill, 'ec2:CreateTags')).toEqual([
+        expect.objectContaining({
+          Resource: acl,
+          Condition: {
+            StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', 'aws:RequestTag/managedByFIS': 'true' },
+          },
+        }),
+      ]);
+      expect(granting(drill, 'ec2:DeleteNetworkAcl')).toEqual([
+        expect.objectContaining({
+          Resource: acl,
+          Condition: { StringEquals: { 'ec2:ResourceTag/managedByFIS': 'true' } },
+        }),
+      ]);
+    },
+  );
+
+  it('lets the Region isolation change the resource policy of tagged tables only', () => {
+    expect(granting('RegionIsolation', 'dynamodb:PutResourcePolicy')).toEqual([
+      {
+        Sid: 'PauseReplication',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DeleteResourcePolicy',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetResourcePolicy',
+          'dynamodb:PutResourcePolicy',
+        ],
+        Resource: 'arn:aws:dynamodb:eu-west-3:111111111111:table/*',
+        Condition: { StringEquals: { 'aws:ResourceTag/rempart:service': 'Svc' } },
+      },
+    ]);
+  });
+
+  it('grants only reads on "*" and explains every unconditioned grant in its acknowledgement', () => {
+    for (const drill of ['AzPowerInterruption', 'RegionIsolation', 'FunctionFault', 'QueueImpairment']) {
+      const all = statements(drill);
+      for (const st of all.filter((s) => s.Resource === '*')) {
+        for (const action of [st.Action].flat()) expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get)/);
+      }
+      const unconditioned = all.filter((s) => s.Resource !== '*' && s.Condition === undefined);
+      expect(unconditioned.map((s) => s.Sid).sort()).toEqual(
+        ['FunctionFault', 'QueueImpairment'].includes(drill)
+          ? ['WriteFaultConfig']
+          : ['CreateFisNetworkAclInVpc', 'SwapToFisAclAndBack'],
+      );
+    }
+    const policy = drills.node.findChild('RegionIsolationPolicy');
+    const reasons: Record<string, string> = Object.assign(
+      {},
+      ...policy.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .map((m) => m.data as Record<string, string>),
+    );
+    const reason = (pattern: string) => reasons[`Annotation::AwsSolutions-IAM5[Resource::${pattern}]`];
+    expect(reason('*')).toMatch(/^Only read-only discovery calls are granted on "\*": ec2:Describe/);
+    expect(reason('arn:aws:ec2:eu-west-3:111111111111:subnet/*')).toMatch(
+      /ec2:ReplaceNetworkAclAssociation only where ec2:ResourceTag\/rempart:workload=ent\.$/,
+    );
+    expect(reason('arn:aws:dynamodb:eu-west-3:111111111111:table/*')).toMatch(
+      /dynamodb:PutResourcePolicy, .* only where aws:ResourceTag\/rempart:service=Svc\.$/,
+    );
+    expect(reason('arn:aws:ec2:eu-west-3:111111111111:network-acl/*')).toMatch(
+      /ec2:ReplaceNetworkAclAssociation with no tag condition: the network-ACL side of this action cannot take a tag condition, because .* original network ACL/,
+    );
+    expect(reason('arn:aws:ec2:eu-west-3:111111111111:vpc/*')).toMatch(
+      /ec2:CreateNetworkAcl with no tag condition: the VPC side of this action takes no request-tag condition/,
+    );
   });
 
   it('lets the Lambda drill roles write and delete fault configuration under the location only', () => {

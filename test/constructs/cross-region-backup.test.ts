@@ -109,6 +109,9 @@ describe('CrossRegionBackup', () => {
     expect(() => build({ continuousRetention: Duration.days(60) })).toThrow(
       /continuousRetention is 60 days\. Fix: use 1 to 35/,
     );
+    expect(() => build({ retention: Duration.days(30), lock: { ...lock, maxRetentionDays: 30 } })).toThrow(
+      /continuousRetention is 35 days, above lock\.maxRetentionDays 30: the locked vault refuses the copies\. Fix: lower it/,
+    );
     expect(() => build({ dailyHourUtc: 24 })).toThrow(/dailyHourUtc is 24/);
   });
 });

@@ -76,3 +76,34 @@ describe('resilience.drills.lambdaExtensionLayerArns', () => {
     expect(fisExtensionLayerProblem('eu-west-3', LAYER)).toBeUndefined();
   });
 });
+
+// Copies land in the locked off-site vault, which refuses any retention outside its lock range.
+describe('resilience retentions inside the vault lock range', () => {
+  const resilience = (value: object) => ({ resilience: value });
+
+  it.each([
+    [
+      'backup.continuousRetentionDays above vaultLock.maxRetentionDays',
+      resilience({ backupRetentionDays: 30, vaultLock: { maxRetentionDays: 30 } }),
+      /resilience\.backup\.continuousRetentionDays: is outside the vault lock range 7-30 days; the locked vault would refuse every continuous backup copy; received 35\. Fix: use a value inside vaultLock\.minRetentionDays\.\.maxRetentionDays/,
+    ],
+    [
+      'backup.continuousRetentionDays below vaultLock.minRetentionDays',
+      resilience({ backup: { continuousRetentionDays: 5 } }),
+      /resilience\.backup\.continuousRetentionDays: is outside the vault lock range 7-400 days; .*received 5\. Fix: use a value inside/,
+    ],
+    [
+      'backupRetentionDays outside the lock range',
+      resilience({ backupRetentionDays: 500 }),
+      /resilience\.backupRetentionDays: is outside the vault lock range 7-400 days; every copy job would fail; received 500\. Fix: use a value inside/,
+    ],
+  ])('rejects %s, naming the field, the value and the fix', (_name, overrides, expected) => {
+    expect(problemsFor(overrides)).toMatch(expected);
+  });
+
+  it('accepts the default retentions', () => {
+    const r = testConfig().resilience;
+    expect(r.backup.continuousRetentionDays).toBeLessThanOrEqual(r.vaultLock.maxRetentionDays);
+    expect(r.backup.continuousRetentionDays).toBeGreaterThanOrEqual(r.vaultLock.minRetentionDays);
+  });
+});

@@ -30,7 +30,7 @@ export const resilienceSectionSchema = z
     backup: z.strictObject({
       /** Daily snapshot, UTC hour (0-23). Off-peak for French users. */
       dailyHourUtc: z.number().int().min(0).max(23),
-      /** Continuous backup (point-in-time restore) for the resource types AWS Backup supports it for (S3). Max 35 days. */
+      /** Continuous backup (point-in-time restore) for the resource types AWS Backup supports it for (S3). Max 35 days, inside the vault lock range. */
       continuousRetentionDays: z
         .number()
         .int()
@@ -160,6 +160,15 @@ export const resilienceSectionSchema = z
         ['backupRetentionDays'],
         r.backupRetentionDays,
         `is outside the vault lock range ${r.vaultLock.minRetentionDays}-${r.vaultLock.maxRetentionDays} days; every copy job would fail. Fix: use a value inside vaultLock.minRetentionDays..maxRetentionDays`,
+      );
+    }
+    // Continuous recovery points are copied to the locked off-site vault too, with this retention.
+    const continuous = r.backup.continuousRetentionDays;
+    if (continuous < r.vaultLock.minRetentionDays || continuous > r.vaultLock.maxRetentionDays) {
+      issue(
+        ['backup', 'continuousRetentionDays'],
+        continuous,
+        `is outside the vault lock range ${r.vaultLock.minRetentionDays}-${r.vaultLock.maxRetentionDays} days; the locked vault would refuse every continuous backup copy. Fix: use a value inside vaultLock.minRetentionDays..maxRetentionDays (and at most 35)`,
       );
     }
     if (r.regionRtoMinutes !== r.objectives.region.rtoMinutes) {

@@ -96,7 +96,10 @@ export class ChaosExperiments extends Construct {
     this.azPowerInterruption = this.template('AzPowerInterruption', {
       what: `AZ power interruption in ${props.availabilityZone}`,
       settings: props.azPowerInterruption,
-      statements: [...networkDisruptionStatements(stack), ...ecsStopTaskStatements(stack, t.tasks)],
+      statements: [
+        ...networkDisruptionStatements(stack, t.subnets),
+        ...ecsStopTaskStatements(stack, t.tasks),
+      ],
       targets: {
         Subnets: {
           resourceType: 'aws:ec2:subnet',
@@ -130,7 +133,10 @@ export class ChaosExperiments extends Construct {
     this.regionIsolation = this.template('RegionIsolation', {
       what: `Region isolation of ${stack.region}`,
       settings: props.regionIsolation,
-      statements: [...networkDisruptionStatements(stack), ...replicationPauseStatements(arn)],
+      statements: [
+        ...networkDisruptionStatements(stack, t.subnets),
+        ...replicationPauseStatements(arn, t.globalTables),
+      ],
       targets: {
         Subnets: { resourceType: 'aws:ec2:subnet', resourceTags: t.subnets, selectionMode: 'ALL' },
         GlobalTables: {
@@ -231,16 +237,11 @@ export class ChaosExperiments extends Construct {
     });
     // A customer-managed policy, not inline: auditors read it once, attached to this role only.
     const policy = new iam.ManagedPolicy(this, `${id}Policy`, { statements: spec.statements, roles: [role] });
-    acknowledge(policy, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'FIS resolves targets by tag at run time (tag:GetResources) and the Describe/List calls it needs support no resource-level permissions; every mutating action is scoped by ARN pattern or by the managedByFIS tag FIS puts on what it creates.',
-    });
-    for (const finding of wildcardFindings(Stack.of(this), spec.statements)) {
+    // Reasons are written from the statements themselves, so they stay true when a statement changes.
+    for (const [finding, statements] of wildcardFindings(Stack.of(this), spec.statements)) {
       acknowledge(policy, {
         id: `AwsSolutions-IAM5[${finding}]`,
-        reason:
-          'Targets are chosen by tag when the experiment starts, so their ARNs are not known at synth time: the pattern is limited to this account and Region and to the resource type the action works on.',
+        reason: finding === 'Resource::*' ? anyResourceReason(statements) : patternReason(statements),
       });
     }
 
@@ -259,16 +260,34 @@ export class ChaosExperiments extends Construct {
   }
 }
 
-function networkDisruptionStatements(stack: Stack): iam.PolicyStatement[] {
+function networkDisruptionStatements(
+  stack: Stack,
+  subnetTags: Record<string, string>,
+): iam.PolicyStatement[] {
   const acl = stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: '*' });
   const subnet = stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: '*' });
   const vpc = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: '*' });
   return [
+    // As AWSFaultInjectionSimulatorNetworkAccess: the new ACL must be tagged managedByFIS, and that
+    // tag can only be set while creating it, so no existing ACL can be made editable below.
     new iam.PolicyStatement({
       sid: 'CreateFisNetworkAcl',
-      actions: ['ec2:CreateNetworkAcl', 'ec2:CreateTags'],
-      resources: [acl, vpc],
+      actions: ['ec2:CreateNetworkAcl'],
+      resources: [acl],
       conditions: { StringEquals: { 'aws:RequestTag/managedByFIS': 'true' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagFisNetworkAclAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: [acl],
+      conditions: {
+        StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', 'aws:RequestTag/managedByFIS': 'true' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateFisNetworkAclInVpc',
+      actions: ['ec2:CreateNetworkAcl'],
+      resources: [vpc],
     }),
     new iam.PolicyStatement({
       sid: 'EditOnlyFisNetworkAcl',
@@ -276,10 +295,18 @@ function networkDisruptionStatements(stack: Stack): iam.PolicyStatement[] {
       resources: [acl],
       conditions: { StringEquals: { 'ec2:ResourceTag/managedByFIS': 'true' } },
     }),
+    // EC2 authorizes both the subnet and the network ACL of each association change: the subnet
+    // side holds the tag condition, the ACL side cannot (see UNTAGGED.SwapToFisAclAndBack).
     new iam.PolicyStatement({
-      sid: 'SwapSubnetAcl',
+      sid: 'SwapAclOfTaggedSubnets',
       actions: ['ec2:ReplaceNetworkAclAssociation'],
-      resources: [acl, subnet],
+      resources: [subnet],
+      conditions: tagged(subnetTags, 'ec2'),
+    }),
+    new iam.PolicyStatement({
+      sid: 'SwapToFisAclAndBack',
+      actions: ['ec2:ReplaceNetworkAclAssociation'],
+      resources: [acl],
     }),
     new iam.PolicyStatement({
       sid: 'DescribeNetwork',
@@ -296,10 +323,13 @@ function networkDisruptionStatements(stack: Stack): iam.PolicyStatement[] {
   ];
 }
 
-/** `aws:ResourceTag/<key>` conditions: the role may only act on resources carrying the drill's tags. */
-function tagged(tags: Record<string, string>): Record<string, Record<string, string>> {
+/** `<prefix>:ResourceTag/<key>` conditions: the role may only act on resources carrying the drill's tags. */
+function tagged(
+  tags: Record<string, string>,
+  prefix: 'aws' | 'ec2' = 'aws',
+): Record<string, Record<string, string>> {
   return {
-    StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+    StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`${prefix}:ResourceTag/${k}`, v])),
   };
 }
 
@@ -321,7 +351,11 @@ function ecsStopTaskStatements(stack: Stack, taskTags: Record<string, string>): 
 
 type ArnPattern = (service: string, resource: string, arnFormat?: ArnFormat) => string;
 
-function replicationPauseStatements(arn: ArnPattern): iam.PolicyStatement[] {
+/** FIS pauses replication by adding a deny for the replication role to the table's resource policy. */
+function replicationPauseStatements(
+  arn: ArnPattern,
+  tableTags: Record<string, string>,
+): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'PauseReplication',
@@ -332,6 +366,7 @@ function replicationPauseStatements(arn: ArnPattern): iam.PolicyStatement[] {
         'dynamodb:DescribeTable',
       ],
       resources: [arn('dynamodb', 'table')],
+      conditions: tagged(tableTags),
     }),
     new iam.PolicyStatement({ sid: 'FindTables', actions: ['tag:GetResources'], resources: ['*'] }),
   ];
@@ -364,16 +399,71 @@ export function faultConfigObjects(locationArn: string): string {
   return `${locationArn.replace(/\/$/, '')}/*`;
 }
 
-/** The `AwsSolutions-IAM5` finding texts of our ARN patterns, e.g. `Resource::arn:<AWS::Partition>:ec2:…:subnet/*`. */
-function wildcardFindings(stack: Stack, statements: iam.PolicyStatement[]): string[] {
-  const found = new Set<string>();
+/**
+ * The `AwsSolutions-IAM5` findings of a policy (`Resource::*`, or an ARN pattern such as
+ * `Resource::arn:<AWS::Partition>:ec2:…:subnet/*`), each with the statements granting on it.
+ */
+function wildcardFindings(
+  stack: Stack,
+  statements: iam.PolicyStatement[],
+): Map<string, iam.PolicyStatement[]> {
+  const found = new Map<string, iam.PolicyStatement[]>();
   for (const s of statements) {
     for (const r of s.resources) {
       const text = flatten(stack.resolve(r));
-      if (text !== '*' && text.includes('*')) found.add(`Resource::${text}`);
+      if (!text.includes('*')) continue;
+      const finding = `Resource::${text}`;
+      found.set(finding, [...(found.get(finding) ?? []), s]);
     }
   }
-  return [...found];
+  return found;
+}
+
+/**
+ * Why a statement that changes something carries no tag condition, by Sid. The acknowledgement of
+ * its ARN pattern quotes it; a statement with neither condition nor entry here fails the synth.
+ */
+const UNTAGGED: Record<string, string> = {
+  CreateFisNetworkAclInVpc:
+    'the VPC side of this action takes no request-tag condition (the VPC is not the resource created) and the drill knows its subnets by tag, not their VPCs, so it is granted as in the AWS managed policy AWSFaultInjectionSimulatorNetworkAccess; the ACL created must carry managedByFIS=true (statement CreateFisNetworkAcl) and starts associated with no subnet',
+  SwapToFisAclAndBack:
+    'the network-ACL side of this action cannot take a tag condition, because at the end of the drill FIS puts each subnet back on its original network ACL (usually the VPC default ACL), which carries neither the drill tags nor managedByFIS; EC2 also authorizes the subnet of every such call, and that side is limited to the tagged subnets (statement SwapAclOfTaggedSubnets)',
+  WriteFaultConfig:
+    'S3 objects are not selected by tag here; the pattern is the fault configuration prefix that the targeted workers read, in the bucket made for it, and nothing else',
+};
+
+function conditionText(conditions: Record<string, Record<string, unknown>>): string {
+  return Object.values(conditions)
+    .flatMap((byKey) => Object.entries(byKey).map(([k, v]) => `${k}=${[v].flat().join('|')}`))
+    .join(' and ');
+}
+
+function patternReason(statements: iam.PolicyStatement[]): string {
+  const grants = statements.map((s) => {
+    const actions = s.actions.join(', ');
+    if (Object.keys(s.conditions as object).length > 0) {
+      return `${actions} only where ${conditionText(s.conditions as Record<string, Record<string, unknown>>)}`;
+    }
+    const why = s.sid === undefined ? undefined : UNTAGGED[s.sid];
+    if (why === undefined) {
+      throw new Error(
+        `ChaosExperiments: statement ${s.sid ?? '(no Sid)'} grants ${actions} on a wildcard with no condition. Fix: add a tag condition, or explain in UNTAGGED why none applies`,
+      );
+    }
+    return `${actions} with no tag condition: ${why}`;
+  });
+  return `The resources are only known when the experiment runs (targets are resolved by tag at start, FIS creates its own network ACLs), so this ARN pattern names a resource type, not a resource. On it: ${grants.join('; ')}.`;
+}
+
+function anyResourceReason(statements: iam.PolicyStatement[]): string {
+  const actions = [...new Set(statements.flatMap((s) => s.actions))].sort();
+  const writes = actions.filter((a) => !/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/.test(a));
+  if (writes.length > 0) {
+    throw new Error(
+      `ChaosExperiments: ${writes.join(', ')} granted on "*". Fix: grant it on an ARN pattern with a tag condition`,
+    );
+  }
+  return `Only read-only discovery calls are granted on "*": ${actions.join(', ')}. FIS resolves the targets by tag when the experiment starts (tag:GetResources supports no resource-level permission) and reads them before acting; none of these calls changes anything. Every call that changes something is granted on an ARN pattern and acknowledged there with its condition.`;
 }
 
 function validate(path: string, props: ChaosExperimentsProps): void {

@@ -165,6 +165,11 @@ function validate(path: string, props: CrossRegionBackupProps, continuous: Durat
       `continuousRetention is ${continuous.toDays()} days, below lock.minRetentionDays ${min}. Fix: raise it`,
     );
   }
+  if (!continuous.isUnresolved() && !Token.isUnresolved(max) && continuous.toDays() > max) {
+    problems.push(
+      `continuousRetention is ${continuous.toDays()} days, above lock.maxRetentionDays ${max}: the locked vault refuses the copies. Fix: lower it`,
+    );
+  }
   try {
     validateLock(path, props.lock);
   } catch (e) {
