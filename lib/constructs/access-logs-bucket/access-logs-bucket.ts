@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
+import { secureBucketProps } from '../private/secure-bucket-props';
 
 export interface AccessLogsBucketProps {
   /** Days a log object is kept before it expires. @default 365 */
@@ -24,23 +25,22 @@ export class AccessLogsBucket extends Construct {
         `AccessLogsBucket ${this.node.path}: retentionDays is ${retentionDays}. Fix: use a whole number of days of at least 1`,
       );
     }
-    this.bucket = new s3.Bucket(this, 'Resource', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        {
-          id: 'ExpireLogs',
-          expiration: Duration.days(retentionDays),
-          noncurrentVersionExpiration: Duration.days(30),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-    });
+    this.bucket = new s3.Bucket(
+      this,
+      'Resource',
+      secureBucketProps({
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [
+          {
+            id: 'ExpireLogs',
+            expiration: Duration.days(retentionDays),
+            noncurrentVersionExpiration: Duration.days(30),
+            abortIncompleteMultipartUploadAfter: Duration.days(1),
+          },
+        ],
+      }),
+    );
 
     const kmsReason =
       'Elastic Load Balancing access log delivery supports only SSE-S3 (AES-256) on its destination bucket; a KMS key would make delivery fail. Objects are still encrypted at rest.';

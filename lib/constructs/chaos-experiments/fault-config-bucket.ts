@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import type { FaultConfigLocation } from '../rempart-function/rempart-function';
+import { secureBucketProps } from '../private/secure-bucket-props';
 
 export interface FaultConfigBucketProps {
   /**
@@ -56,25 +57,24 @@ export class FaultConfigBucket extends Construct {
     if (problems.length) throw new Error(`FaultConfigBucket ${this.node.path}: ${problems.join('; ')}`);
     this.prefix = Token.isUnresolved(prefix) || prefix.endsWith('/') ? prefix : `${prefix}/`;
 
-    this.bucket = new s3.Bucket(this, 'Resource', {
-      bucketName: name,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.DESTROY,
-      lifecycleRules: [
-        {
-          id: 'ExpireFaultConfig',
-          expiration: Duration.days(1),
-          noncurrentVersionExpiration: Duration.days(noncurrentDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-        { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
-      ],
-    });
+    this.bucket = new s3.Bucket(
+      this,
+      'Resource',
+      secureBucketProps({
+        bucketName: name,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        removalPolicy: RemovalPolicy.DESTROY,
+        lifecycleRules: [
+          {
+            id: 'ExpireFaultConfig',
+            expiration: Duration.days(1),
+            noncurrentVersionExpiration: Duration.days(noncurrentDays),
+            abortIncompleteMultipartUploadAfter: Duration.days(1),
+          },
+          { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
+        ],
+      }),
+    );
 
     const kmsReason =
       "Holds only AWS FIS fault parameters (action, percentage, delay, end time), never personal or business data; SSE-S3 encrypts them at rest. A customer-managed key would add a kms:Decrypt to every poll of the FIS extension in every worker execution environment, drawing on the Region's KMS request quota that the booking data key needs during a surge.";

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import { nagForm } from './private/nag-form';
+import { secureBucketProps } from '../private/secure-bucket-props';
 
 /** Where a replicated bucket copies its objects: another Region's bucket, found by name. */
 export interface ReplicationDestination {
@@ -77,57 +78,56 @@ export class ReplicatedBucket extends Construct {
       });
     }
 
-    this.bucket = new s3.Bucket(this, 'Resource', {
-      bucketName: props.bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: props.serverAccessLogsBucket,
-      serverAccessLogsPrefix: props.serverAccessLogsPrefix ?? `s3/${this.node.path}/`,
-      lifecycleRules: [
-        {
-          id: 'Lifecycle',
-          transitions: [
-            {
-              storageClass: s3.StorageClass.INTELLIGENT_TIERING,
-              transitionAfter: Duration.days(lifecycle.intelligentTieringAfterDays),
-            },
-          ],
-          noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpirationDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(lifecycle.abortIncompleteUploadAfterDays),
-          expiredObjectDeleteMarker: true,
-        },
-      ],
-      replicationRole: this.replicationRole,
-      replicationRules: destination
-        ? [
-            {
-              destination: s3.Bucket.fromBucketAttributes(this, 'Destination', {
-                bucketName: destination.bucketName,
-                region: destination.region,
-              }),
-              // S3 accepts an alias ARN here and resolves it in the destination Region.
-              kmsKey: kms.Key.fromKeyArn(this, 'DestinationKey', aliasArn(stack, destination)),
-              sseKmsEncryptedObjects: true,
-              deleteMarkerReplication: true,
-              replicationTimeControl:
-                destination.replicationTimeControl === false
-                  ? undefined
-                  : s3.ReplicationTimeValue.FIFTEEN_MINUTES,
-              metrics:
-                destination.replicationTimeControl === false
-                  ? undefined
-                  : s3.ReplicationTimeValue.FIFTEEN_MINUTES,
-            },
-          ]
-        : undefined,
-    });
+    this.bucket = new s3.Bucket(
+      this,
+      'Resource',
+      secureBucketProps({
+        bucketName: props.bucketName,
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: props.encryptionKey,
+        bucketKeyEnabled: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+        serverAccessLogsPrefix: props.serverAccessLogsPrefix ?? `s3/${this.node.path}/`,
+        lifecycleRules: [
+          {
+            id: 'Lifecycle',
+            transitions: [
+              {
+                storageClass: s3.StorageClass.INTELLIGENT_TIERING,
+                transitionAfter: Duration.days(lifecycle.intelligentTieringAfterDays),
+              },
+            ],
+            noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpirationDays),
+            abortIncompleteMultipartUploadAfter: Duration.days(lifecycle.abortIncompleteUploadAfterDays),
+            expiredObjectDeleteMarker: true,
+          },
+        ],
+        replicationRole: this.replicationRole,
+        replicationRules: destination
+          ? [
+              {
+                destination: s3.Bucket.fromBucketAttributes(this, 'Destination', {
+                  bucketName: destination.bucketName,
+                  region: destination.region,
+                }),
+                // S3 accepts an alias ARN here and resolves it in the destination Region.
+                kmsKey: kms.Key.fromKeyArn(this, 'DestinationKey', aliasArn(stack, destination)),
+                sseKmsEncryptedObjects: true,
+                deleteMarkerReplication: true,
+                replicationTimeControl:
+                  destination.replicationTimeControl === false
+                    ? undefined
+                    : s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+                metrics:
+                  destination.replicationTimeControl === false
+                    ? undefined
+                    : s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+              },
+            ]
+          : undefined,
+      }),
+    );
 
     if (destination && this.replicationRole) {
       this.grantReplication(this.replicationRole, props.encryptionKey, destination);

@@ -10,6 +10,7 @@ import { lambdaEntry } from '../../lambda-entry';
 import { DataKey } from '../data-key/data-key';
 import { InvocationKind, RempartFunction } from '../rempart-function/rempart-function';
 import { retryPageHtml } from './error-pages/retry-page';
+import { secureBucketProps } from '../private/secure-bucket-props';
 
 export interface RetryPageBucketProps {
   /** Path of the page, e.g. "/_rempart/retry.html". */
@@ -42,15 +43,16 @@ export class RetryPageBucket extends Construct {
     }
     this.pagePath = props.pagePath;
     const key = new DataKey(this, 'Key', { description: 'Rempart static retry page' }).key;
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.bucket = new s3.Bucket(
+      this,
+      'Bucket',
+      secureBucketProps({
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: key,
+        bucketKeyEnabled: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    );
     this.origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
     Annotations.of(this).acknowledgeWarning(
       '@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac',
