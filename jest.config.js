@@ -1,14 +1,43 @@
 /** @type {import('jest').Config} */
-module.exports = {
+// swc strips types only; `npm run typecheck` (tsgo) checks them, once, for the whole tree.
+// jose ships ES modules only: swc turns them into CommonJS for Jest like our own sources.
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+  '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+const base = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  // swc strips types only; `npm run typecheck` (tsgo) checks them, once, for the whole tree.
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+  transform,
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+};
+const serial = '<rootDir>/test/helpers/serial-runner.js';
+
+module.exports = {
   // Synthesis is CPU-bound and memory-hungry: two workers match this 2-core, CI-sized machine.
   maxWorkers: 2,
-  testTimeout: 60_000,
-  // One DynamoDB Local (Java) per run for the handler tests against a real engine; stopped by pid.
-  globalSetup: '<rootDir>/test/helpers/dynamodb-local-setup.ts',
-  globalTeardown: '<rootDir>/test/helpers/dynamodb-local-teardown.ts',
+  // A hang guard, never a budget: tests are bounded by work (requests, retries), and a loaded
+  // machine may take several times a quiet one's time.
+  testTimeout: 600_000,
+  reporters: [['<rootDir>/test/helpers/summary-reporter.js', {}]],
+  projects: [
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.(db|app|browser)\\.test\\.ts$'],
+    },
+    // Whole-app tests read one cached assembly per configuration variant (test/helpers/app-assembly.ts).
+    { ...base, displayName: 'app', testMatch: ['**/*.app.test.ts'] },
+    // One DynamoDB Local (Java) for the tier, started and stopped around it; files run one at a time.
+    {
+      ...base,
+      displayName: 'db',
+      testMatch: ['**/*.db.test.ts'],
+      runner: serial,
+      globalSetup: '<rootDir>/test/helpers/dynamodb-local-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/dynamodb-local-teardown.ts',
+    },
+    { ...base, displayName: 'browser', testMatch: ['**/*.browser.test.ts'], runner: serial },
+  ],
 };

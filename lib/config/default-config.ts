@@ -1,7 +1,7 @@
 import type { RempartConfigInput } from './schema';
-import { bookingDefaults } from './sections/booking';
+import { bookingDefaults } from '../workloads/booking/config';
 import { edgeDefaults } from './sections/edge';
-import { entDefaults } from './sections/ent';
+import { entDefaults } from '../workloads/ent/config';
 import { resilienceDefaults } from './sections/resilience';
 
 /**

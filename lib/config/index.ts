@@ -1,12 +1,6 @@
-export * from './capacity';
-export * from './ent-capacity';
 export * from './default-config';
 export * from './load-config';
-export * from './regions';
 export * from './schema';
-export type { BookingSection } from './sections/booking';
 export type { EdgeSection, WorkloadEdgeSection } from './sections/edge';
-export type { EntSection } from './sections/ent';
-export { MIN_PRESCALE_LEAD_MINUTES, minutesOfDay } from './sections/ent';
 export type { RecoveryObjectives, ResilienceSection } from './sections/resilience';
 export { failoverDetectionSeconds, objectivesInSeconds } from './sections/resilience';

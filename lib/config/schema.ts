@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EDGE_REGION, MRSC_EU_REGIONS, isEeaRegion } from './regions';
-import { bookingSectionSchema } from './sections/booking';
+import { EDGE_REGION, MRSC_EU_REGIONS, isEeaRegion } from '../aws-facts';
+import { bookingSectionSchema } from '../workloads/booking/section';
 import { dataRegion, hostName } from './sections/common';
 import { edgeSectionSchema } from './sections/edge';
-import { entRegionProblems, entSectionSchema } from './sections/ent';
+import { entRegionProblems, entSectionSchema } from '../workloads/ent/config';
 import { resilienceSectionSchema } from './sections/resilience';
 
 const regionsSchema = z

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { compliancePacks } from '../../lib/compliance/nag-packs';
 import { composeRempart } from '../../lib/rempart-app';
-import { cdkJsonContext, testApp, testConfig } from '../helpers/synth';
+import { cdkJsonContext, testApp, testConfig , regionsOf } from '../helpers/synth';
 
 // The whole app, synthesized once for this file with aws-cdk-lib's built-in CloudFormation
 // validation ON, exactly as `cdk synth` runs it: any template CloudFormation would reject fails here.
@@ -47,14 +47,14 @@ describe('app shape', () => {
   });
 
   it('protects stateful stacks from deletion', () => {
-    for (const r of stacks.regions) {
+    for (const r of regionsOf(stacks)) {
       expect(r.bookingData.terminationProtection).toBe(true);
       expect(r.entData.terminationProtection).toBe(true);
     }
   });
 
   it('bundles the booking worker, catalogue, status and health functions in each application Region', () => {
-    for (const r of stacks.regions) {
+    for (const r of regionsOf(stacks)) {
       Template.fromStack(r.bookingApi).resourceCountIs('AWS::Lambda::Function', 4);
     }
   });
@@ -98,7 +98,7 @@ describe('compliance gate', () => {
   it('fails the synth on an unacknowledged finding', () => {
     const failing = testApp();
     const s = composeRempart(failing, config);
-    new sqs.Queue(s.regions[0].bookingApi, 'UnencryptedQueue', {
+    new sqs.Queue(regionsOf(s)[0].bookingApi, 'UnencryptedQueue', {
       encryption: sqs.QueueEncryption.UNENCRYPTED,
     });
     expect(() => failing.synth()).toThrow(/AwsSolutions-SQS2/);

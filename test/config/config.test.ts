@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bookingCapacity } from '../../lib/config/capacity';
+import { bookingCapacity } from '../../lib/workloads/booking/capacity';
 import { loadConfig } from '../../lib/config/load-config';
 import { problemsFor } from '../helpers/config';
 

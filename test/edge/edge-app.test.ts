@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { behavior, distributionConfig, webAclRules } from './cfn-types';
-import { composeTestApp, testConfig } from '../helpers/synth';
+import { composeTestApp, testConfig , regionsOf } from '../helpers/synth';
 
 // The real composition (booking and ENT stacks of both Regions), Shield switched on and off.
 const on = composeTestApp(
@@ -50,7 +50,7 @@ describe('edge of the whole app', () => {
         }),
       });
     }
-    Template.fromStack(off.regions[0].bookingApi).hasResourceProperties('AWS::WAFv2::WebACL', {
+    Template.fromStack(regionsOf(off)[0].bookingApi).hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Description: Match.stringLikeRegexp(', secret generation 1$'),
     });
@@ -124,7 +124,7 @@ describe('edge of the whole app', () => {
   });
 
   it("guards each Region's booking API with its origin web ACL", () => {
-    for (const r of off.regions) {
+    for (const r of regionsOf(off)) {
       Template.fromStack(r.bookingApi).hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
       Template.fromStack(r.bookingApi).resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     }

@@ -5,7 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { RempartConfig } from '../../lib/config/schema';
 import { LogEncryptionKey } from '../../lib/constructs/log-encryption-key/log-encryption-key';
 import { RegionalApiOrigin } from '../../lib/constructs/resilient-distribution/regional-api-origin';
-import { EdgeStack } from '../../lib/stacks/edge-stack';
+import { EdgeStack } from '../../lib/platform/edge-stack';
+import type { WorkloadEdgeSpec } from '../../lib/platform/workload';
+import { bookingEdgeSpec } from '../../lib/workloads/booking';
 import { testApp, testConfig } from '../helpers/synth';
 
 export const ACCOUNT = '111111111111';
@@ -46,14 +48,25 @@ export function edgeApp(overrides: unknown = {}) {
   const edge = new EdgeStack(app, 'Edge', {
     config,
     env: { account: ACCOUNT, region: config.regions.edge },
-    booking: regions.map((r) => ({
-      region: r.region,
-      restApi: r.restApi,
-      siteBucket: r.siteBucket,
-      originHeaderName: r.origin.headerName,
-      originSecretName: r.origin.secretName,
-    })),
+    workloads: [{ id: 'Booking', edge: standInBookingEdge(config, regions) }],
   });
   for (const r of regions) edge.addStackDependency(r.stack);
   return { app, config, regions, edge };
+}
+
+/** The booking workload's own edge specification, over the stand-in Regions. */
+function standInBookingEdge(
+  config: RempartConfig,
+  regions: readonly ReturnType<typeof standInRegion>[],
+): WorkloadEdgeSpec {
+  return bookingEdgeSpec(
+    config,
+    regions.map((r) => ({
+      region: r.region,
+      restApi: r.restApi,
+      siteBucketName: r.siteBucket.bucketName,
+      originHeaderName: r.origin.headerName,
+      originSecretName: r.origin.secretName,
+    })),
+  );
 }

@@ -6,6 +6,8 @@ import { DEFAULT_CONFIG } from '../../lib/config/default-config';
 import { deepMerge, validateConfig } from '../../lib/config/load-config';
 import type { RempartConfig } from '../../lib/config/schema';
 import { composeRempart, type RempartStacks } from '../../lib/rempart-app';
+import { bookingRegions } from '../../lib/workloads/booking';
+import { entRegions } from '../../lib/workloads/ent';
 
 /** The embedded default configuration, validated, optionally with overrides merged in. */
 export function testConfig(overrides: unknown = {}): RempartConfig {
@@ -43,4 +45,17 @@ export function composeTestApp(
 
 export function templateOf(stack: Stack): Template {
   return Template.fromStack(stack);
+}
+
+/** Booking and ENT stacks of each application Region, primary first, for assertions on the real app. */
+export function regionsOf(stacks: RempartStacks) {
+  const booking = bookingRegions(stacks.workloads.Booking);
+  const ent = entRegions(stacks.workloads.Ent);
+  return booking.map((b, i) => ({
+    region: b.region,
+    bookingData: b.data,
+    bookingApi: b.api,
+    entData: ent[i].data,
+    entService: ent[i].service,
+  }));
 }

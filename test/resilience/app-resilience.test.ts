@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { compliancePacks } from '../../lib/compliance/nag-packs';
-import { composeTestApp, testConfig } from '../helpers/synth';
+import { composeTestApp, testConfig, regionsOf } from '../helpers/synth';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped CloudFormation JSON
 type CfnProps = Record<string, any>;
@@ -102,7 +102,7 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
       HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED', HealthThreshold: critical }),
     });
     // One record per Region and name: the API stack must not declare a competing one.
-    Template.fromStack(stacks.regions[i].bookingApi).resourceCountIs('AWS::Route53::RecordSet', 0);
+    Template.fromStack(regionsOf(stacks)[i].bookingApi).resourceCountIs('AWS::Route53::RecordSet', 0);
   });
   it('backs up tagged resources daily and continuously into a locked vault, copying to the witness vault', () => {
     t.hasResourceProperties('AWS::Backup::BackupVault', {
@@ -160,7 +160,7 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     expect(stacks.resilience[i].drills?.functionFault).toBeUndefined();
     expect(stacks.resilience[i].drills?.queueImpairment).toBeUndefined();
     expect(JSON.stringify(t.toJSON())).not.toMatch(/aws:lambda:invocation/);
-    const api = Template.fromStack(stacks.regions[i].bookingApi);
+    const api = Template.fromStack(regionsOf(stacks)[i].bookingApi);
     api.resourcePropertiesCountIs('AWS::Lambda::Function', { Layers: Match.anyValue() }, 0);
     expect(JSON.stringify(api.toJSON())).not.toMatch(/AWS_FIS_CONFIGURATION_LOCATION|aws-fis/);
     // The Region's fault configuration bucket is there, ready for the layer ARN.
@@ -179,7 +179,7 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
   });
 
   it('tags the workloads so that backups and drills find them', () => {
-    const r = stacks.regions[i];
+    const r = regionsOf(stacks)[i];
     const tags = (tpl: Template, type: string) =>
       Object.values(tpl.findResources(type)).flatMap(
         (res) => (res.Properties.Tags ?? []) as { Key: string; Value: string }[],
@@ -209,7 +209,7 @@ describe('witness Region', () => {
   });
 
   it('tags the primary global table replicas for the backup selection', () => {
-    const table = Template.fromStack(stacks.regions[0].bookingData).findResources(
+    const table = Template.fromStack(regionsOf(stacks)[0].bookingData).findResources(
       'AWS::DynamoDB::GlobalTable',
     );
     const replicas = Object.values(table).flatMap(
@@ -228,7 +228,7 @@ describe('FIS Lambda extension configured for eu-west-3 only', () => {
   const configured = composeTestApp(
     testConfig({ resilience: { drills: { lambdaExtensionLayerArns: { 'eu-west-3': layer } } } }),
   );
-  const [paris, frankfurt] = configured.stacks.regions;
+  const [paris, frankfurt] = regionsOf(configured.stacks);
   const api = Template.fromStack(paris.bookingApi);
   const drills = Template.fromStack(configured.stacks.resilience[0]);
   const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^FaultConfig'), 'Arn'] };

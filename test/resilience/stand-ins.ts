@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { BookingResilienceTargets, EntResilienceTargets } from '../../lib/stacks/resilience-stack';
+import type { WorkloadResilience } from '../../lib/platform/workload';
 
 /**
  * Stand-in workload resources of one Region, shaped like what the booking and ENT stacks expose,
@@ -15,7 +15,7 @@ import type { BookingResilienceTargets, EntResilienceTargets } from '../../lib/s
 export function standInWorkloads(
   app: App,
   region: string,
-): { stack: Stack; booking: BookingResilienceTargets; ent: EntResilienceTargets } {
+): { stack: Stack; booking: WorkloadResilience; ent: WorkloadResilience } {
   const stack = new Stack(app, `Workload-${region}`, { env: { account: '111111111111', region } });
   const restApi = new apigw.RestApi(stack, 'Api', {
     cloudWatchRole: false,
@@ -42,20 +42,27 @@ export function standInWorkloads(
   return {
     stack,
     booking: {
-      restApi,
-      apiOriginTarget: `${restApi.restApiId}.execute-api.${region}.amazonaws.com`,
-      queue,
-      deadLetterQueue,
-      worker,
-      workerTimeout: Duration.seconds(30),
-      table,
+      apis: [{ workload: 'Booking', restApi }],
+      queues: [{ workload: 'Booking', label: 'Bookings', queue, deadLetterQueue }],
+      functions: [{ workload: 'Booking', label: 'Worker', function: worker, timeout: Duration.seconds(30) }],
+      tables: [{ workload: 'Booking', label: 'Bookings', table, replicaRegions: ['eu-central-1'] }],
+      originRecord: {
+        recordName: 'origin.rdv.rempart-demo.fr',
+        target: `${restApi.restApiId}.execute-api.${region}.amazonaws.com`,
+      },
     },
     ent: {
-      loadBalancer,
-      targetGroup,
-      service: { serviceName: 'ent-web', cluster: { clusterName: 'ent' } },
-      originTarget: loadBalancer.loadBalancerDnsName,
-      table,
+      webServices: [
+        {
+          workload: 'Ent',
+          loadBalancer,
+          targetGroup,
+          service: { serviceName: 'ent-web', cluster: { clusterName: 'ent' } },
+        },
+      ],
+      tables: [{ workload: 'Ent', label: 'Sessions', table, replicaRegions: ['eu-central-1'] }],
+      originRecord: { recordName: 'origin.ent.rempart-demo.fr', target: loadBalancer.loadBalancerDnsName },
+      availabilityZones: ['eu-west-3a', 'eu-west-3b', 'eu-west-3c'],
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EEA_REGIONS, NON_EEA_EUROPEAN_REGIONS, isEeaRegion } from '../regions';
+import { EEA_REGIONS, NON_EEA_EUROPEAN_REGIONS, isEeaRegion } from '../../aws-facts';
 
 const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d$/;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EDGE_REGION } from '../regions';
+import { EDGE_REGION } from '../../aws-facts';
 
 /** WAF's bounds for rate-based rules (see DESIGN.md, quotas). */
 export const WAF_RATE_LIMIT_MIN = 10;

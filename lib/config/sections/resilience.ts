@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isEeaRegion } from '../regions';
+import { isEeaRegion } from '../../aws-facts';
 import { dataRegion, positiveInt } from './common';
 
 /** Recovery objectives for one kind of disruption, in minutes (Resilience Hub stores seconds). */

@@ -13,7 +13,7 @@ import {
   usesCustomKeys,
 } from './private/capacity';
 import type { ManagedGroupName, ManagedGroups, RateKey, RateRule } from './types';
-import { EDGE_REGION } from '../../config/regions';
+import { EDGE_REGION } from '../../aws-facts';
 
 export * from './types';
 export { WEB_ACL_CAPACITY_INCLUDED, WEB_ACL_CAPACITY_LIMIT } from './private/capacity';

@@ -10,7 +10,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
-import { EDGE_REGION } from '../../config/regions';
+import { EDGE_REGION } from '../../aws-facts';
 
 /** CloudFront certificates, its access-log source and CLOUDFRONT-scope web ACLs exist only here. */
 export const CLOUDFRONT_REGION = EDGE_REGION;

@@ -10,19 +10,19 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
-import { entCapacity, type EntCapacity } from '../config/ent-capacity';
-import { minutesOfDay, type EntSection } from '../config/sections/ent';
+import { acknowledge } from '../../compliance/acknowledge';
+import type { EntCapacity } from './capacity';
+import { minutesOfDay, type EntSection } from './config';
 import {
   AutoscaledWebService,
   EgressMode,
   type ScheduledCapacity,
-} from '../constructs/autoscaled-web-service/autoscaled-web-service';
-import { DeadLetteredQueue } from '../constructs/dead-lettered-queue/dead-lettered-queue';
-import { LogEncryptionKey } from '../constructs/log-encryption-key/log-encryption-key';
-import { nagForm } from '../constructs/replicated-bucket/private/nag-form';
-import type { EntDataStack } from './ent-data-stack';
-import { RempartStack, type RempartStackProps } from './rempart-stack';
+} from '../../constructs/autoscaled-web-service/autoscaled-web-service';
+import { DeadLetteredQueue } from '../../constructs/dead-lettered-queue/dead-lettered-queue';
+import { LogEncryptionKey } from '../../constructs/log-encryption-key/log-encryption-key';
+import { nagForm } from '../../constructs/replicated-bucket/private/nag-form';
+import type { EntDataStack } from './data-stack';
+import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
 export interface EntServiceStackProps extends RempartStackProps {
   /** Same-Region stateful stack: key, sessions table, documents and access-logs buckets. */
@@ -88,7 +88,7 @@ export class EntServiceStack extends RempartStack {
     this.queue = writes.queue;
     this.deadLetterQueue = writes.deadLetterQueue;
 
-    this.capacity = entCapacity(ent);
+    this.capacity = ent.capacity;
     this.prescaled = data.isPrimary || ent.scaling.secondaryRegion === 'hot';
 
     const secrets: Record<string, secretsmanager.ISecret> = {};

@@ -1,4 +1,4 @@
-import type { BookingSection } from './sections/booking';
+import type { BookingSection } from './config';
 
 /** Figures derived from a booking surge profile; see DESIGN.md, "Worked example". */
 export interface BookingCapacity {

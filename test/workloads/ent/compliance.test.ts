@@ -1,6 +1,6 @@
-import { compliancePacks } from '../../lib/compliance/nag-packs';
-import { composeRempart } from '../../lib/rempart-app';
-import { testApp, testConfig } from '../helpers/synth';
+import { compliancePacks } from '../../../lib/compliance/nag-packs';
+import { composeRempart } from '../../../lib/rempart-app';
+import { testApp, testConfig } from '../../helpers/synth';
 
 // The default configuration is checked by test/app; this file covers the other ENT network mode
 // (no NAT, interface endpoints, private ECR image) and the warm secondary, whose acknowledgements

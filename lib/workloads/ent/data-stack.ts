@@ -3,15 +3,15 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { RempartConfig } from '../config/schema';
-import { AccessLogsBucket } from '../constructs/access-logs-bucket/access-logs-bucket';
-import { DataKey } from '../constructs/data-key/data-key';
+import type { RempartConfig } from '../../config/schema';
+import { AccessLogsBucket } from '../../constructs/access-logs-bucket/access-logs-bucket';
+import { DataKey } from '../../constructs/data-key/data-key';
 import {
   GlobalTableConsistency,
   GlobalTableStore,
-} from '../constructs/global-table-store/global-table-store';
-import { ReplicatedBucket } from '../constructs/replicated-bucket/replicated-bucket';
-import { RempartStack, type RempartStackProps } from './rempart-stack';
+} from '../../constructs/global-table-store/global-table-store';
+import { ReplicatedBucket } from '../../constructs/replicated-bucket/replicated-bucket';
+import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
 export interface EntDataStackProps extends RempartStackProps {
   /** True in the Region that owns the global table definition. */

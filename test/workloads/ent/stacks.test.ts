@@ -1,9 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { RempartConfig } from '../../lib/config/schema';
-import { EntDataStack } from '../../lib/stacks/ent-data-stack';
-import { entCapacity } from '../../lib/config/ent-capacity';
-import { EntServiceStack, schoolMorningSchedules } from '../../lib/stacks/ent-service-stack';
-import { testApp, testConfig } from '../helpers/synth';
+import type { RempartConfig } from '../../../lib/config/schema';
+import { EntDataStack } from '../../../lib/workloads/ent/data-stack';
+import { entCapacity } from '../../../lib/workloads/ent/capacity';
+import { EntServiceStack, schoolMorningSchedules } from '../../../lib/workloads/ent/service-stack';
+import { testApp, testConfig } from '../../helpers/synth';
 
 /** Both Regions' ENT stacks, in an app of their own (the whole app and its packs are tested in test/app). */
 function entStacks(config: RempartConfig) {

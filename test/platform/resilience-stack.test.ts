@@ -2,10 +2,10 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { compliancePacks } from '../../lib/compliance/nag-packs';
 import { RempartResilienceChecks } from '../../lib/compliance/resilience';
-import { BackupVaultStack } from '../../lib/stacks/backup-vault-stack';
-import { ResilienceStack } from '../../lib/stacks/resilience-stack';
+import { BackupVaultStack } from '../../lib/platform/backup-vault-stack';
+import { ResilienceStack } from '../../lib/platform/resilience-stack';
 import { testApp, testConfig } from '../helpers/synth';
-import { standInWorkloads } from './stand-ins';
+import { standInWorkloads } from '../resilience/stand-ins';
 
 const config = testConfig();
 const app: App = testApp();
@@ -18,8 +18,10 @@ const stack = new ResilienceStack(app, 'Resilience', {
   config,
   env: { account: '111111111111', region: 'eu-west-3' },
   peerRegion: 'eu-central-1',
-  booking: w.booking,
-  ent: w.ent,
+  workloads: [
+    { id: 'Booking', resilience: w.booking },
+    { id: 'Ent', resilience: w.ent },
+  ],
   assessedStacks: [w.stack],
 });
 // The same workloads, the worker running the FIS Lambda extension with this location.
@@ -28,8 +30,10 @@ const withFis = new ResilienceStack(app, 'ResilienceWithFis', {
   config,
   env: { account: '111111111111', region: 'eu-west-3' },
   peerRegion: 'eu-central-1',
-  booking: { ...w.booking, faultConfigLocationArn: location },
-  ent: w.ent,
+  workloads: [
+    { id: 'Booking', resilience: { ...w.booking, faultConfigLocationArn: location } },
+    { id: 'Ent', resilience: w.ent },
+  ],
   assessedStacks: [w.stack],
 });
 const template = Template.fromStack(stack);

@@ -3,16 +3,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { bookingSettings } from '../config/capacity';
-import type { RempartConfig } from '../config/schema';
-import { AccessLogsBucket } from '../constructs/access-logs-bucket/access-logs-bucket';
-import { DataKey } from '../constructs/data-key/data-key';
+import type { RempartConfig } from '../../config/schema';
+import { AccessLogsBucket } from '../../constructs/access-logs-bucket/access-logs-bucket';
+import { DataKey } from '../../constructs/data-key/data-key';
 import {
   GlobalTableConsistency,
   GlobalTableStore,
-} from '../constructs/global-table-store/global-table-store';
-import { ReplicatedBucket } from '../constructs/replicated-bucket/replicated-bucket';
-import { RempartStack, type RempartStackProps } from './rempart-stack';
+} from '../../constructs/global-table-store/global-table-store';
+import { ReplicatedBucket } from '../../constructs/replicated-bucket/replicated-bucket';
+import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
 export interface BookingDataStackProps extends RempartStackProps {
   /** True in the Region that owns the global table definition (its replicas are declared there). */
@@ -67,7 +66,7 @@ export class BookingDataStack extends RempartStack {
     this.tableName = names.tableName;
 
     if (props.isPrimary) {
-      const settings = bookingSettings(config.booking);
+      const settings = config.booking.settings;
       this.store = new GlobalTableStore(this, 'Table', {
         tableName: names.tableName,
         consistency: GlobalTableConsistency.STRONG,

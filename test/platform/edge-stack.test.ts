@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { compliancePacks } from '../../lib/compliance/nag-packs';
-import { distributionConfig, webAclRules } from './cfn-types';
-import { edgeApp } from './fixtures';
+import { distributionConfig, webAclRules } from '../edge/cfn-types';
+import { edgeApp } from '../edge/fixtures';
 
 // Synthesized once each: Shield off (the default) and Shield on with proactive engagement.
 const off = edgeApp();
@@ -38,7 +38,12 @@ describe('EdgeStack (booking in front of two stand-in Regions)', () => {
         r.Statement.RateBasedStatement ? [[r.Name, r.Statement.RateBasedStatement.Limit]] : [],
       ),
     );
-    expect(limits).toEqual({ BookingWrites: 100, BookingWritesPerAddress: 1000, PerClient: 500, PerAddress: 20000 });
+    expect(limits).toEqual({
+      BookingWrites: 100,
+      BookingWritesPerAddress: 1000,
+      PerClient: 500,
+      PerAddress: 20000,
+    });
   });
 
   it("serves the site from both Regions' buckets through origin access control", () => {

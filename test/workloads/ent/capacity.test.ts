@@ -1,5 +1,5 @@
-import { entCapacity, staticStabilityFloor, tasksFor } from '../../lib/config/ent-capacity';
-import { testConfig } from '../helpers/synth';
+import { entCapacity, staticStabilityFloor, tasksFor } from '../../../lib/workloads/ent/capacity';
+import { testConfig } from '../../helpers/synth';
 
 describe('tasksFor', () => {
   it('rounds up and never returns fewer than one task', () => {

@@ -1,6 +1,6 @@
-import { DEFAULT_CONFIG } from '../../lib/config/default-config';
-import { deepMerge, validateConfig } from '../../lib/config/load-config';
-import { problemsFor } from '../helpers/config';
+import { DEFAULT_CONFIG } from '../../../lib/config/default-config';
+import { deepMerge, validateConfig } from '../../../lib/config/load-config';
+import { problemsFor } from '../../helpers/config';
 
 describe('ENT configuration', () => {
   it('accepts the embedded default', () => {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { bookingSettingsProblems } from '../capacity';
-import { hostName, positiveInt, ratio } from './common';
+import { hostName, positiveInt, ratio } from '../../config/sections/common';
 
 /**
  * The declared surge of a booking opening. Capacity settings (throttles, worker concurrency, warm
@@ -72,29 +71,23 @@ export const bookingQuotasSchema = z.strictObject({
   tableReadUnitsPerSecond: positiveInt,
 });
 
-export const bookingSectionSchema = z
-  .strictObject({
-    /** Public host name of the booking front end and API (served by CloudFront). */
-    domainName: hostName,
-    surge: bookingSurgeSchema,
-    worker: bookingWorkerSchema,
-    quotas: bookingQuotasSchema,
-    /** Pre-warm the table to the derived throughput (for an announced opening). */
-    warmThroughput: z.boolean(),
-    /** Seconds CloudFront and browsers may keep centre and slot lists (micro-cache). */
-    readCacheSeconds: z.number().int().min(0).max(300),
-  })
-  .superRefine((booking, ctx) => {
-    // Derived settings must fit the account's quotas: checked here so `cdk synth` names the field.
-    for (const p of bookingSettingsProblems(booking)) {
-      ctx.addIssue({ code: 'custom', path: p.field.split('.'), message: p.message });
-    }
-  });
+/** The booking section as typed; `section.ts` adds the capacity checks and derived settings. */
+export const bookingSectionFields = z.strictObject({
+  /** Public host name of the booking front end and API (served by CloudFront). */
+  domainName: hostName,
+  surge: bookingSurgeSchema,
+  worker: bookingWorkerSchema,
+  quotas: bookingQuotasSchema,
+  /** Pre-warm the table to the derived throughput (for an announced opening). */
+  warmThroughput: z.boolean(),
+  /** Seconds CloudFront and browsers may keep centre and slot lists (micro-cache). */
+  readCacheSeconds: z.number().int().min(0).max(300),
+});
 
-export type BookingSection = z.infer<typeof bookingSectionSchema>;
+export type BookingSection = z.infer<typeof bookingSectionFields>;
 
 /** Example public service: the January 2021 vaccination opening for people over 75. */
-export const bookingDefaults: z.input<typeof bookingSectionSchema> = {
+export const bookingDefaults: z.input<typeof bookingSectionFields> = {
   domainName: 'rdv.rempart-demo.fr',
   surge: {
     eligiblePeople: 5_000_000,

@@ -5,18 +5,18 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { BOOKING_REQUEST_SCHEMA } from '../../lambda/booking/domain/model';
-import { acknowledge } from '../compliance/acknowledge';
-import { HEALTH_RESERVED_CONCURRENCY, bookingSettings, type BookingSettings } from '../config/capacity';
-import { FaultConfigBucket } from '../constructs/chaos-experiments/fault-config-bucket';
-import { LogEncryptionKey } from '../constructs/log-encryption-key/log-encryption-key';
-import { QueueBackedWriteApi } from '../constructs/queue-backed-write-api/queue-backed-write-api';
-import { RegionalApiOrigin } from '../constructs/resilient-distribution/regional-api-origin';
-import { InvocationKind, RempartFunction } from '../constructs/rempart-function/rempart-function';
-import { lambdaEntry } from '../lambda-entry';
-import type { RempartConfig } from '../config/schema';
-import type { BookingDataStack } from './booking-data-stack';
-import { RempartStack, type RempartStackProps } from './rempart-stack';
+import { BOOKING_REQUEST_SCHEMA } from '../../../lambda/booking/domain/model';
+import { acknowledge } from '../../compliance/acknowledge';
+import { HEALTH_RESERVED_CONCURRENCY, type BookingSettings } from './capacity';
+import { FaultConfigBucket } from '../../constructs/chaos-experiments/fault-config-bucket';
+import { LogEncryptionKey } from '../../constructs/log-encryption-key/log-encryption-key';
+import { QueueBackedWriteApi } from '../../constructs/queue-backed-write-api/queue-backed-write-api';
+import { RegionalApiOrigin } from '../../constructs/resilient-distribution/regional-api-origin';
+import { InvocationKind, RempartFunction } from '../../constructs/rempart-function/rempart-function';
+import { lambdaEntry } from '../../lambda-entry';
+import type { RempartConfig } from '../../config/schema';
+import type { BookingDataStack } from './data-stack';
+import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
 /** Physical name of a Region's FIS fault configuration bucket (S3 names are global). */
 export function faultConfigBucketName(config: RempartConfig, account: string, region: string): string {
@@ -96,7 +96,7 @@ export class BookingApiStack extends RempartStack {
   constructor(scope: Construct, id: string, props: BookingApiStackProps) {
     super(scope, id, props);
     const { config, data } = props;
-    const settings = bookingSettings(config.booking);
+    const settings = config.booking.settings;
     this.settings = settings;
     this.table = data.table;
     this.logKey = new LogEncryptionKey(this, 'LogKey', {

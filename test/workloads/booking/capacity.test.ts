@@ -3,9 +3,9 @@ import {
   bookingCapacity,
   bookingSettings,
   bookingSettingsProblems,
-} from '../../lib/config/capacity';
-import { ConfigError } from '../../lib/config/load-config';
-import { testConfig } from '../helpers/synth';
+} from '../../../lib/workloads/booking/capacity';
+import { ConfigError } from '../../../lib/config/load-config';
+import { testConfig } from '../../helpers/synth';
 
 const booking = testConfig().booking;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { entCapacity } from '../ent-capacity';
-import { isEeaRegion } from '../regions';
-import { clockTime, hostName, positiveInt } from './common';
+import { entCapacity } from './capacity';
+import { isEeaRegion } from '../../aws-facts';
+import { clockTime, hostName, positiveInt } from '../../config/sections/common';
 
 const SCHOOL_DAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
 
@@ -344,7 +344,9 @@ export const entSectionSchema = z
           'is not in a private ECR registry, but network.egress "endpoints" gives tasks no internet route to pull it. Fix: push the image to ECR (replicated to both Regions) and name it "<account>.dkr.ecr.{region}.amazonaws.com/<repo>:<tag>", or set network.egress to "nat"',
       });
     }
-  });
+  })
+  // Derived once, here: the service stack and the capacity report read it, never recompute it.
+  .transform((e) => ({ ...e, capacity: entCapacity(e) }));
 
 export type EntSection = z.infer<typeof entSectionSchema>;
 

@@ -1,11 +1,11 @@
 import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { MRSC_ALLOWED_COMMANDS } from '../../lambda/booking/adapters/dynamodb';
-import { bookingSettings } from '../../lib/config/capacity';
-import type { RempartFunction } from '../../lib/constructs/rempart-function/rempart-function';
-import { BookingApiStack } from '../../lib/stacks/booking-api-stack';
-import { BookingDataStack } from '../../lib/stacks/booking-data-stack';
-import { composeTestApp, testApp, testConfig } from '../helpers/synth';
+import { MRSC_ALLOWED_COMMANDS } from '../../../lambda/booking/adapters/dynamodb';
+import { bookingSettings } from '../../../lib/workloads/booking/capacity';
+import type { RempartFunction } from '../../../lib/constructs/rempart-function/rempart-function';
+import { BookingApiStack } from '../../../lib/workloads/booking/api-stack';
+import { BookingDataStack } from '../../../lib/workloads/booking/data-stack';
+import { composeTestApp, testApp, testConfig, regionsOf } from '../../helpers/synth';
 
 // The booking stacks on their own (default configuration), synthesized once; the compliance packs
 // are checked on the whole app in test/app. The composition is checked for its deploy order only.
@@ -27,7 +27,7 @@ const build = (region: string, isPrimary: boolean, stackConfig = config, inApp =
 };
 const primary = build('eu-west-3', true);
 const secondary = build('eu-central-1', false);
-const composed = composeTestApp(config).stacks.regions;
+const composed = regionsOf(composeTestApp(config).stacks);
 const primaryData = Template.fromStack(primary.bookingData);
 const secondaryData = Template.fromStack(secondary.bookingData);
 const primaryApi = Template.fromStack(primary.bookingApi);

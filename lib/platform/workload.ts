@@ -1,0 +1,100 @@
+import type { Environment, Stack } from 'aws-cdk-lib';
+import type { Construct, IConstruct } from 'constructs';
+import type { RempartConfig } from '../config/schema';
+import type { WorkloadEdgeSection } from '../config/sections/edge';
+import type { ProtectedResource } from '../constructs/ddos-protection/ddos-protection';
+import type {
+  ApiSignal,
+  FunctionSignal,
+  QueueSignal,
+  TableSignal,
+  WebServiceSignal,
+} from '../constructs/observability/regional-observability';
+import type {
+  PathRoute,
+  ResilientDistribution,
+  Route,
+} from '../constructs/resilient-distribution/resilient-distribution';
+
+/**
+ * A workload is one folder under `lib/workloads/` and one entry in `WORKLOADS`
+ * (`lib/workloads/index.ts`). The shared stacks (edge, resilience, backup vault) loop over what each
+ * workload contributes here; they never know a workload by name.
+ */
+export interface Workload {
+  /** PascalCase, unique: prefixes the workload's stack names and construct ids (e.g. "Booking"). */
+  readonly id: string;
+  /** Lower-case tag value on every resource of the workload (`rempart:workload`), e.g. "booking". */
+  readonly tag: string;
+  /** Makes the workload's stacks in every application Region (primary first) and links them. */
+  compose(ctx: WorkloadContext): ComposedWorkload;
+}
+
+/** What the app hands a workload when composing it. */
+export interface WorkloadContext {
+  readonly app: Construct;
+  readonly config: RempartConfig;
+  /** Application Regions, primary first. */
+  readonly regions: readonly string[];
+  /** Stack environment in a Region (account may be unresolved for offline synth). */
+  env(region: string): Environment;
+  /** Stack name for the workload in a Region, e.g. "Rempart-Booking-Data-eu-west-3". */
+  stackName(part: string, region: string): string;
+}
+
+/** The stacks a workload made, per application Region, and what it asks of the shared stacks. */
+export interface ComposedWorkload {
+  readonly id: string;
+  readonly tag: string;
+  /** Primary first. */
+  readonly regions: readonly WorkloadRegion[];
+  /** How the edge serves the workload. @default not served by the edge stack */
+  readonly edge?: WorkloadEdgeSpec;
+}
+
+export interface WorkloadRegion {
+  readonly region: string;
+  readonly isPrimary: boolean;
+  /** Every stack of the workload in this Region (assessed by Resilience Hub, tagged with the workload). */
+  readonly stacks: readonly Stack[];
+  /** Stacks holding data: backed up (selection tag) and deployed after the off-site vault. */
+  readonly statefulStacks: readonly Stack[];
+  /** Stacks whose resources the edge stack reads (it deploys after them). @default none */
+  readonly originStacks?: readonly Stack[];
+  readonly resilience: WorkloadResilience;
+}
+
+/** What the Region's resilience stack watches, routes and drills for this workload. */
+export interface WorkloadResilience {
+  readonly apis?: readonly ApiSignal[];
+  readonly queues?: readonly QueueSignal[];
+  readonly functions?: readonly FunctionSignal[];
+  readonly tables?: readonly TableSignal[];
+  readonly webServices?: readonly WebServiceSignal[];
+  /**
+   * A latency/failover record the resilience stack owns, health-checked by every critical alarm of
+   * the workload in the Region. @default no record (health checks only)
+   */
+  readonly originRecord?: { readonly recordName: string; readonly target: string };
+  /** Functions draining a queue: targets of the function-fault and queue-impairment drills. @default none */
+  readonly queueWorkers?: readonly IConstruct[];
+  /** AWS_FIS_CONFIGURATION_LOCATION of the queue workers, when they run the FIS extension. @default none */
+  readonly faultConfigLocationArn?: string;
+  /**
+   * The workload runs tasks in subnets of these AZs: the AZ power-interruption drill cuts the first.
+   * @default not targeted by the AZ drill
+   */
+  readonly availabilityZones?: readonly string[];
+}
+
+/** What the edge stack builds for a workload: a web ACL, a distribution, alarms, Shield entries. */
+export interface WorkloadEdgeSpec {
+  readonly domainName: string;
+  readonly settings: WorkloadEdgeSection;
+  /** Origins are made in the edge stack's scope (us-east-1). */
+  routing(scope: Construct): { readonly defaultRoute: Route; readonly routes: readonly PathRoute[] };
+  /** Called once the distribution exists (e.g. to acknowledge a warning raised while binding origins). */
+  afterDistribution?(distribution: ResilientDistribution): void;
+  /** Regional resources Shield Advanced protects with the distribution. @default none */
+  readonly shieldResources?: readonly ProtectedResource[];
+}
