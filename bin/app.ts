@@ -1,29 +1,22 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { ConfigError, loadConfig } from '../lib/config/load-config';
+import { ConfigError, loadConfig, synthesisProblem } from '../lib/config/load-config';
 import { composeRempart } from '../lib/rempart-app';
 
-// Wiring only: configuration in, stacks out. `-c config=path.json` and `-c rempart='{…}'` override the default.
-const app = new App();
+// Wiring only: configuration in, stacks out. `-c config=path.json` and `-c rempart='{…}'` override the
+// default. aws-cdk-lib's built-in CloudFormation validation costs as much as the rest of the synth
+// (BENCHMARKS.md): CI runs it on every variant's assembly (test/app); set CDK_VALIDATION=true
+// (`npm run synth:validate`) to run it here too. The compliance packs always run.
+const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
 try {
   const config = loadConfig({
     file: app.node.tryGetContext('config') as string | undefined,
-    overrides: parseContextJson(app.node.tryGetContext('rempart')),
+    overrides: app.node.tryGetContext('rempart'),
   });
   composeRempart(app, config, { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT });
+  app.synth();
 } catch (e) {
-  if (!(e instanceof ConfigError)) throw e;
-  console.error(e.message);
+  // People read this, not a stack trace: the configuration field, or the construct, and the fix.
+  console.error(e instanceof ConfigError ? e.message : synthesisProblem(e));
   process.exit(1);
-}
-
-function parseContextJson(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    throw new ConfigError(
-      `CDK context "rempart" is not valid JSON: ${value}. Fix: quote it, e.g. -c rempart='{"service":{"stage":"prod"}}'`,
-    );
-  }
 }

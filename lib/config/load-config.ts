@@ -17,7 +17,7 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   /** JSON file merged over the embedded default (objects merge key by key, arrays and values replace). */
   readonly file?: string;
-  /** Already-parsed overrides merged last, e.g. from CDK context. */
+  /** Overrides merged last, e.g. from CDK context: an object, or its JSON text (`-c rempart='{…}'`). */
   readonly overrides?: unknown;
 }
 
@@ -25,17 +25,23 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions = {}): RempartConfig {
   let merged: unknown = DEFAULT_CONFIG;
   const sources = ['embedded default'];
+  if (options.file !== undefined && options.file.trim() === '') {
+    throw new ConfigError(
+      'CDK context "config" is empty. Fix: name a JSON file, e.g. -c config=config/prod.json, or leave -c config out to use the embedded default',
+    );
+  }
+  const overrides = parseJsonText(options.overrides);
   if (options.file) {
     merged = deepMerge(merged, readJsonFile(options.file));
     sources.push(options.file);
   }
-  if (options.overrides !== undefined) {
-    if (!isPlainObject(options.overrides)) {
+  if (overrides !== undefined) {
+    if (!isPlainObject(overrides)) {
       throw new ConfigError(
-        `Rempart configuration overrides must be a JSON object, received ${describe(options.overrides)}. Fix: pass e.g. -c rempart='{"alerts":{"email":"x@example.fr"}}'`,
+        `Rempart configuration overrides must be a JSON object, received ${describe(overrides)}. Fix: pass e.g. -c rempart='{"alerts":{"email":"x@example.fr"}}'`,
       );
     }
-    merged = deepMerge(merged, options.overrides);
+    merged = deepMerge(merged, overrides);
     sources.push('CDK context "rempart"');
   }
   return validateConfig(merged, sources.join(' + '));
@@ -116,4 +122,26 @@ export function deepMerge(base: unknown, override: unknown): unknown {
     out[key] = key in base ? deepMerge(base[key], value) : value;
   }
   return out;
+}
+
+function parseJsonText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw new ConfigError(
+      `CDK context "rempart" is not valid JSON: ${value}. Fix: quote it, e.g. -c rempart='{"service":{"stage":"prod"}}'`,
+    );
+  }
+}
+
+/**
+ * One line for a problem found while building or synthesizing the stacks (a construct's own prop
+ * check, a CDK validation, a compliance finding): what and where, never a stack trace. Most such
+ * problems are caught earlier by the configuration schema, which names the field.
+ */
+export function synthesisProblem(error: unknown): string {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const where = (e as { constructPath?: string }).constructPath;
+  return `Rempart could not synthesize this configuration: ${e.message}${where ? ` (at ${where})` : ''}`;
 }

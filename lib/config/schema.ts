@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EDGE_REGION, MRSC_EU_REGIONS, isEeaRegion } from '../aws-facts';
+import { crossFieldProblems } from './cross-checks';
 import { bookingSectionSchema } from '../workloads/booking/section';
 import { dataRegion, hostName } from './sections/common';
 import { edgeSectionSchema } from './sections/edge';
@@ -92,6 +93,8 @@ export const rempartConfigSchema = z
         });
       }
     }
+    for (const p of crossFieldProblems(c))
+      ctx.addIssue({ code: 'custom', path: [...p.path], input: p.input, message: p.message });
     for (const p of entRegionProblems(c.ent, [c.regions.primary, c.regions.secondary])) {
       ctx.addIssue({ code: 'custom', ...p });
     }

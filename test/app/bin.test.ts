@@ -26,4 +26,17 @@ describe('bin/app.ts', () => {
     expect(result.stderr).toMatch(/CDK context "rempart" is not valid JSON.*Fix:/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
+
+  it('refuses an empty -c config= instead of silently using the default', () => {
+    const result = runApp({ config: '' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/CDK context "config" is empty\. Fix: name a JSON file/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('names a configuration file that does not exist', () => {
+    const result = runApp({ config: 'config/does-not-exist.json' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Cannot read configuration file "config\/does-not-exist\.json".*Fix:/);
+  });
 });

@@ -3,13 +3,13 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import { flatten } from '../../compliance/resilience/private/cfn';
 import { LogEncryptionKey } from '../log-encryption-key/log-encryption-key';
+import { bundleHandler } from './bundle';
 
 /**
  * How the function is invoked. It decides where failures go, and so whether a function-level
@@ -100,13 +100,14 @@ export const REMPART_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /**
  * The one Lambda function shape in Rempart: Node.js 24 on ARM64, X-Ray tracing, JSON logs in an
  * encrypted log group with retention, a role with no AWS managed policy, bundled by the local
- * esbuild package (never Docker), AWS SDK v3 left to the runtime, source maps on.
+ * esbuild package (never Docker) through a content-addressed cache (`bundle.ts`), AWS SDK v3 left
+ * to the runtime, source maps on.
  *
  * Grant to `fn.function` (or `fn.role`) as to any Lambda function. `faultInjection` makes it a
  * target of AWS FIS Lambda actions (extension layer, its environment, read of its S3 location).
  */
 export class RempartFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   /**
@@ -142,9 +143,9 @@ export class RempartFunction extends Construct {
       );
     }
 
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      entry: props.entry,
-      handler: props.handler ?? 'handler',
+    this.function = new lambda.Function(this, 'Resource', {
+      code: lambda.Code.fromAsset(bundleHandler(props.entry)),
+      handler: `index.${props.handler ?? 'handler'}`,
       description: props.description,
       runtime: REMPART_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -170,15 +171,6 @@ export class RempartFunction extends Construct {
             ),
           ]
         : undefined,
-      bundling: {
-        forceDockerBundling: false,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
-        mainFields: ['module', 'main'],
-      },
     });
 
     if (props.faultInjection) {
