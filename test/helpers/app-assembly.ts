@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -71,9 +82,12 @@ export interface StackArtifact {
 /** The synthesized app of a variant: built on first use, then read from disk. */
 export function appAssembly(variant: Variant = 'default'): AppAssembly {
   const dir = join(CACHE, `${variant}-${fingerprint(variant)}`);
-  if (!existsSync(join(dir, 'manifest.json')) && !existsSync(join(dir, 'synth-error.txt'))) build(variant, dir);
+  if (!existsSync(join(dir, 'manifest.json')) && !existsSync(join(dir, 'synth-error.txt')))
+    build(variant, dir);
   if (existsSync(join(dir, 'synth-error.txt'))) {
-    throw new Error(`The ${variant} app did not synthesize:\n${readFileSync(join(dir, 'synth-error.txt'), 'utf8')}`);
+    throw new Error(
+      `The ${variant} app did not synthesize:\n${readFileSync(join(dir, 'synth-error.txt'), 'utf8')}`,
+    );
   }
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, StackArtifact>;
@@ -88,15 +102,24 @@ export function appAssembly(variant: Variant = 'default'): AppAssembly {
     stacks,
     template(stackName) {
       const artifact = stacks[stackName];
-      if (!artifact) throw new Error(`no stack ${stackName} in the ${variant} app; it has ${Object.keys(stacks).join(', ')}`);
+      if (!artifact)
+        throw new Error(
+          `no stack ${stackName} in the ${variant} app; it has ${Object.keys(stacks).join(', ')}`,
+        );
       if (!templates.has(stackName)) {
-        const json = JSON.parse(readFileSync(join(dir, artifact.properties.templateFile), 'utf8')) as Record<string, unknown>;
+        const json = JSON.parse(readFileSync(join(dir, artifact.properties.templateFile), 'utf8')) as Record<
+          string,
+          unknown
+        >;
         templates.set(stackName, Template.fromJSON(json, { skipCyclicalDependenciesCheck: true }));
       }
       return templates.get(stackName) as Template;
     },
     metadata(stackName) {
-      return JSON.parse(readFileSync(join(dir, `${stackName}.metadata.json`), 'utf8')) as Record<string, unknown>;
+      return JSON.parse(readFileSync(join(dir, `${stackName}.metadata.json`), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     },
   };
 }
@@ -170,7 +193,11 @@ let sourceHash: string | undefined;
 
 function fingerprint(variant: Variant): string {
   sourceHash ??= hashInputs();
-  return createHash('sha256').update(sourceHash).update(JSON.stringify(VARIANTS[variant])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(sourceHash)
+    .update(JSON.stringify(VARIANTS[variant]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function hashInputs(): string {

@@ -22,6 +22,14 @@ export const HANDLER_BUILD_OPTIONS = {
   logLevel: 'error',
 } as const satisfies BuildOptions;
 
+export interface BundleOptions {
+  /**
+   * Bundle the AWS SDK v3 with the handler instead of using the runtime's copy: for clients the
+   * runtime may lack or carry in an older version. @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+}
+
 interface CacheManifest {
   /** Every file esbuild read, with the SHA-256 of its content at bundle time. */
   readonly inputs: Record<string, string>;
@@ -37,24 +45,32 @@ interface CacheManifest {
  * synth rebuilds only handlers whose sources or dependencies changed, and a handler is bundled once
  * per run whatever the number of Regions. The cache key also covers the esbuild version and options.
  */
-export function bundleHandler(entry: string, cacheRoot: string = defaultCacheRoot()): string {
+export function bundleHandler(
+  entry: string,
+  options: BundleOptions = {},
+  cacheRoot: string = defaultCacheRoot(),
+): string {
   // Within one synth the sources do not change: the second Region reuses the first one's check.
-  const memoKey = `${cacheRoot}\0${path.resolve(entry)}`;
+  const memoKey = `${cacheRoot}\0${path.resolve(entry)}\0${options.bundleAwsSdk === true}`;
   const known = checkedThisProcess.get(memoKey);
   if (known) return known;
-  const dir = bundleOrReuse(entry, cacheRoot);
+  const dir = bundleOrReuse(entry, buildOptions(options), cacheRoot);
   checkedThisProcess.set(memoKey, dir);
   return dir;
 }
 
 const checkedThisProcess = new Map<string, string>();
 
-function bundleOrReuse(entry: string, cacheRoot: string): string {
+function buildOptions(options: BundleOptions): BuildOptions {
+  return options.bundleAwsSdk ? { ...HANDLER_BUILD_OPTIONS, external: [] } : HANDLER_BUILD_OPTIONS;
+}
+
+function bundleOrReuse(entry: string, build: BuildOptions, cacheRoot: string): string {
   // Required lazily: a consumer that never synthesizes a function does not need esbuild loaded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const absoluteEntry = path.resolve(entry);
-  const key = sha256(JSON.stringify([absoluteEntry, esbuild.version, HANDLER_BUILD_OPTIONS]));
+  const key = sha256(JSON.stringify([absoluteEntry, esbuild.version, build]));
   const outDir = path.join(cacheRoot, key);
   const manifestFile = path.join(cacheRoot, `${key}.json`);
   if (existsSync(path.join(outDir, 'index.js')) && isFresh(manifestFile)) return outDir;
@@ -63,7 +79,7 @@ function bundleOrReuse(entry: string, cacheRoot: string): string {
   // (parallel test workers) each produce a complete directory and the last rename wins.
   const staging = `${outDir}.${process.pid}.${Date.now()}`;
   const result = esbuild.buildSync({
-    ...HANDLER_BUILD_OPTIONS,
+    ...build,
     entryPoints: [absoluteEntry],
     outfile: path.join(staging, 'index.js'),
     absWorkingDir: path.dirname(absoluteEntry),

@@ -92,6 +92,11 @@ export interface RempartFunctionProps {
    * @default - no extension: FIS Lambda actions on this function fail at start
    */
   readonly faultInjection?: FaultInjectionProps;
+  /**
+   * Bundle the AWS SDK v3 into the function instead of using the runtime's copy, for clients the
+   * runtime may lack (e.g. CloudFront KeyValueStore with SigV4A). @default false
+   */
+  readonly bundleAwsSdk?: boolean;
 }
 
 /** Runtime family Rempart ships on; cdk-nag's AwsSolutions-L1 checks it is the latest. */
@@ -144,7 +149,7 @@ export class RempartFunction extends Construct {
     }
 
     this.function = new lambda.Function(this, 'Resource', {
-      code: lambda.Code.fromAsset(bundleHandler(props.entry)),
+      code: lambda.Code.fromAsset(bundleHandler(props.entry, { bundleAwsSdk: props.bundleAwsSdk })),
       handler: `index.${props.handler ?? 'handler'}`,
       description: props.description,
       runtime: REMPART_RUNTIME,
