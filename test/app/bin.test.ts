@@ -8,7 +8,11 @@ function runApp(context: Record<string, unknown>) {
   return spawnSync(join(__dirname, '../../node_modules/.bin/tsx'), ['bin/app.ts'], {
     cwd: join(__dirname, '../..'),
     encoding: 'utf8',
-    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'rempart-bin-')) },
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify(context),
+      CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'rempart-bin-')),
+    },
   });
 }
 
@@ -16,7 +20,9 @@ describe('bin/app.ts', () => {
   it('fails a bad configuration with the field and the fix, and no stack trace', () => {
     const result = runApp({ rempart: JSON.stringify({ regions: { primary: 'eu-west-2' } }) });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/regions\.primary: data must stay in the EEA, but London, United Kingdom is outside the EEA; received "eu-west-2"\. Fix: use one of/);
+    expect(result.stderr).toMatch(
+      /regions\.primary: data must stay in the EEA, but London, United Kingdom is outside the EEA; received "eu-west-2"\. Fix: use one of/,
+    );
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
