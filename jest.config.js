@@ -1,4 +1,7 @@
 /** @type {import('jest').Config} */
+// Tests run the handlers' SDK on the developer's Node.js 20; the functions run on Node.js 24 in
+// Lambda, so the SDK's notice about Node.js 20 support is noise here (set before workers start).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // swc strips types only; `npm run typecheck` (tsgo) checks them, once, for the whole tree.
 // jose ships ES modules only: swc turns them into CommonJS for Jest like our own sources.
 const transform = {
