@@ -1,4 +1,3 @@
-/** @type {import('jest').Config} */
 // Tests run the handlers' SDK on the developer's Node.js 20; the functions run on Node.js 24 in
 // Lambda, so the SDK's notice about Node.js 20 support is noise here (set before workers start).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -16,6 +15,7 @@ const base = {
 };
 const serial = '<rootDir>/test/helpers/serial-runner.js';
 
+/** @type {import('jest').Config} */
 module.exports = {
   // Synthesis is CPU-bound and memory-hungry: two workers match this 2-core, CI-sized machine.
   maxWorkers: 2,
