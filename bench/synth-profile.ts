@@ -33,7 +33,8 @@ function main(): void {
   rmSync(outdir, { recursive: true, force: true });
   const total = marks.reduce((s, [, t]) => s + t, 0);
   console.log('| stage | seconds | share |\n|---|---|---|');
-  for (const [stage, t] of marks) console.log(`| ${stage} | ${t.toFixed(2)} | ${((t / total) * 100).toFixed(0)} % |`);
+  for (const [stage, t] of marks)
+    console.log(`| ${stage} | ${t.toFixed(2)} | ${((t / total) * 100).toFixed(0)} % |`);
   console.log(`| total (in process, without CLI start) | ${total.toFixed(2)} | |`);
 }
 

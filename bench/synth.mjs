@@ -33,4 +33,6 @@ const result = {
   ratio: +(median(full) / median(empty)).toFixed(2),
 };
 console.log(JSON.stringify(result, null, 2));
-console.log(`\n| full app cdk synth | empty app cdk synth | ratio |\n|---|---|---|\n| ${result.medianFull} s | ${result.medianEmpty} s | ${result.ratio}× |`);
+console.log(
+  `\n| full app cdk synth | empty app cdk synth | ratio |\n|---|---|---|\n| ${result.medianFull} s | ${result.medianEmpty} s | ${result.ratio}× |`,
+);

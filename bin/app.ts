@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { addControlTowerGate } from '../lib/compliance/control-tower';
 import { ConfigError, loadConfig, synthesisProblem } from '../lib/config/load-config';
 import { composeRempart } from '../lib/rempart-app';
 
 // Wiring only: configuration in, stacks out. `-c config=path.json` and `-c rempart='{…}'` override the
-// default. aws-cdk-lib's built-in CloudFormation validation costs as much as the rest of the synth
-// (BENCHMARKS.md): CI runs it on every variant's assembly (test/app); set CDK_VALIDATION=true
-// (`npm run synth:validate`) to run it here too. The compliance packs always run.
-const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
+// default. The cdk-nag packs always run. aws-cdk-lib's CloudFormation schema validation and AWS
+// Control Tower's proactive controls (cfn-guard) cost twice the rest of the synth together
+// (BENCHMARKS.md): CI runs both on every test run (test/app), and `npm run synth:all-gates`
+// (REMPART_ALL_GATES=true) runs them here.
+const allGates = process.env.REMPART_ALL_GATES === 'true';
+const app = new App({ builtinCloudFormationValidation: allGates || process.env.CDK_VALIDATION === 'true' });
+if (allGates) addControlTowerGate(app);
 try {
   const config = loadConfig({
     file: app.node.tryGetContext('config') as string | undefined,

@@ -3,13 +3,15 @@ import type { Construct } from 'constructs';
 import { addComplianceGates } from './compliance/nag-packs';
 import type { RempartConfig } from './config/schema';
 import { BackupVaultStack } from './platform/backup-vault-stack';
-import { EdgeStack } from './platform/edge-stack';
+import { EdgeKeyStack, EdgeStack } from './platform/edge-stack';
 import { applyResilienceTags, ResilienceStack } from './platform/resilience-stack';
 import type { ComposedWorkload, Workload } from './platform/workload';
 import { WORKLOADS } from './workloads';
 
 export interface RempartStacks {
   readonly edge: EdgeStack;
+  /** us-east-1 customer key of the origin secrets' replicas, deployed before the Regions need it. */
+  readonly edgeKeys: EdgeKeyStack;
   readonly backupVault: BackupVaultStack;
   /** By workload id ("Booking", "Ent"), each with its stacks per Region, primary first. */
   readonly workloads: Readonly<Record<string, ComposedWorkload>>;
@@ -48,6 +50,12 @@ export function composeRempart(
     description: 'Rempart: locked off-site backup vault (witness Region)',
   });
 
+  const edgeKeys = new EdgeKeyStack(app, `${prefix}-EdgeKeys`, {
+    config,
+    env: env(config.regions.edge),
+    description: 'Rempart edge keys: us-east-1 replica key of the origin secrets',
+  });
+
   const composed = (options.workloads ?? WORKLOADS).map((w) =>
     w.compose({
       app,
@@ -60,6 +68,8 @@ export function composeRempart(
   for (const w of composed) {
     for (const r of w.regions) {
       for (const stateful of r.statefulStacks) stateful.addStackDependency(backupVault);
+      // Origin secrets replicate into us-east-1 under the edge key: it must exist first.
+      for (const origin of r.originStacks ?? []) origin.addStackDependency(edgeKeys);
       applyResilienceTags(config, w.tag, r);
     }
   }
@@ -94,5 +104,11 @@ export function composeRempart(
   }
 
   addComplianceGates(app, { pciDss: config.compliance.pciDss });
-  return { edge, backupVault, workloads: Object.fromEntries(composed.map((w) => [w.id, w])), resilience };
+  return {
+    edge,
+    edgeKeys,
+    backupVault,
+    workloads: Object.fromEntries(composed.map((w) => [w.id, w])),
+    resilience,
+  };
 }

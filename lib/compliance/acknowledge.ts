@@ -1,12 +1,17 @@
 import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { expandAcknowledgedId } from './controls';
 
-/** `Pack-Rule` or `Pack-Rule[finding]`, e.g. `AwsSolutions-IAM5[Action::s3:*]`. */
-const FINDING_ID = /^[A-Za-z0-9.]+-[A-Za-z0-9.]+(\[[^\]]+\])?$/;
 const MIN_REASON_LENGTH = 20;
 
 export interface Acknowledgement {
-  /** Exact finding id as cdk-nag prints it, including the `[finding]` part for granular rules. */
+  /**
+   * What is accepted: a Rempart control of `lib/compliance/controls.ts` (e.g. `lambda-outside-vpc`,
+   * `iam-wildcard-justified[Resource::*]`), or the exact finding id as the report prints it,
+   * including the `[finding]` part of granular rules (`AwsSolutions-IAM5[Action::s3:*]`) and the
+   * namespace of validation plugins (`cdk-validator-cfnguard::sqs_dlq_check`). A finding id that a
+   * control lists acknowledges the whole control: its equivalents in every other pack.
+   */
   readonly id: string;
   /** Why the finding is accepted, written for an auditor. At least 20 characters. */
   readonly reason: string;
@@ -14,7 +19,10 @@ export interface Acknowledgement {
 
 /**
  * The only way Rempart acknowledges a compliance finding. It refuses app-, stage- and stack-wide
- * acknowledgements (they hide future findings), malformed ids and reasons too short to audit.
+ * acknowledgements (they hide future findings), malformed ids, unknown controls and reasons too
+ * short to audit. Each acknowledgement is recorded on the construct for every equivalent rule id of
+ * its control, with the control named in the reason, so that an auditor finds the decision once and
+ * every pack (cdk-nag, Control Tower) honours it on that construct and its children only.
  */
 export function acknowledge(construct: IConstruct, ...acks: Acknowledgement[]): void {
   if (acks.length === 0)
@@ -26,10 +34,11 @@ export function acknowledge(construct: IConstruct, ...acks: Acknowledgement[]): 
     );
   }
   for (const { id, reason } of acks) {
-    if (!FINDING_ID.test(id)) {
-      throw new Error(
-        `acknowledge(): "${id}" on ${construct.node.path} is not a finding id. Fix: copy it from the cdk-nag report, e.g. "AwsSolutions-IAM5[Action::s3:*]"`,
-      );
+    let expanded: ReturnType<typeof expandAcknowledgedId>;
+    try {
+      expanded = expandAcknowledgedId(id);
+    } catch (e) {
+      throw new Error(`acknowledge(): on ${construct.node.path}, ${(e as Error).message}`);
     }
     if (reason.trim().length < MIN_REASON_LENGTH) {
       throw new Error(
@@ -37,6 +46,9 @@ export function acknowledge(construct: IConstruct, ...acks: Acknowledgement[]): 
           `Fix: explain to an auditor why it is accepted, in at least ${MIN_REASON_LENGTH} characters`,
       );
     }
-    Validations.of(construct).acknowledge({ id, reason: reason.trim() });
+    const recorded = expanded.control ? `[control ${expanded.control}] ${reason.trim()}` : reason.trim();
+    Validations.of(construct).acknowledge(
+      ...expanded.ids.map((ruleId) => ({ id: ruleId, reason: recorded })),
+    );
   }
 }

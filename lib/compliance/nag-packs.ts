@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aspects, Validations } from 'aws-cdk-lib';
 import {
   AwsSolutionsChecks,
   HIPAASecurityChecks,
@@ -8,6 +8,7 @@ import {
   type NagPack,
 } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { addControlTowerGate, ControlTowerEquivalents } from './control-tower';
 import { RempartResilienceChecks } from './resilience/resilience-checks';
 
 export interface CompliancePackOptions {
@@ -15,6 +16,12 @@ export interface CompliancePackOptions {
   readonly pciDss?: boolean;
   /** Extra packs (e.g. Rempart's own resilience rules) checked with the same gate. @default none */
   readonly extraPacks?: readonly NagPack[];
+  /**
+   * Also run AWS Control Tower's proactive controls (cfn-guard, ~10 s of CPU for the whole app).
+   * bin/app.ts adds them with `addControlTowerGate(app)`.
+   * @default false
+   */
+  readonly controlTower?: boolean;
 }
 
 /**
@@ -34,9 +41,15 @@ export function compliancePacks(scope: IConstruct, options: CompliancePackOption
   return packs;
 }
 
-/** Attach the packs to a whole app: any unacknowledged finding then fails `cdk synth`. */
+/**
+ * Attach the packs to a whole app: any unacknowledged finding then fails `cdk synth`. Also records,
+ * resource by resource, the Control Tower findings that the resource's properties prove wrong
+ * (`ControlTowerEquivalents`), so that the Control Tower gate passes wherever it is attached.
+ */
 export function addComplianceGates(app: IConstruct, options: CompliancePackOptions = {}): NagPack[] {
   const packs = compliancePacks(app, options);
   Validations.of(app).addPlugins(...packs);
+  Aspects.of(app).add(new ControlTowerEquivalents());
+  if (options.controlTower) addControlTowerGate(app);
   return packs;
 }

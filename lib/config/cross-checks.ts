@@ -92,31 +92,23 @@ export function crossFieldProblems(c: RempartConfig): CrossFieldProblem[] {
     );
   }
 
+  // The number of rate rules per web ACL is checked by the EdgeFirewall's own check (edge section).
   for (const key of ['booking', 'ent'] as const) {
-    const rules = c.edge[key].rateRules;
-    if (rules.length > AWS_LIMITS.wafRateRulesPerWebAcl) {
-      add(
-        ['edge', key, 'rateRules'],
-        rules.length,
-        `has ${rules.length} rules; AWS WAF allows ${AWS_LIMITS.wafRateRulesPerWebAcl} rate-based rules per web ACL. Fix: merge rules or remove ${rules.length - AWS_LIMITS.wafRateRulesPerWebAcl}`,
-      );
-    }
-    rules.forEach((rule, i) => {
-      if (!rule.scopeDown) return;
-      const sameKeys = JSON.stringify(rule.keys);
-      const blanket = rules.find(
-        (r) =>
-          !r.scopeDown &&
-          r.action === 'block' &&
-          JSON.stringify(r.keys) === sameKeys &&
-          r.windowSeconds === rule.windowSeconds &&
-          r.limit <= rule.limit,
+    const limits = c.edge[key].clientLimits.limits;
+    limits.forEach((limit, i) => {
+      if (!limit.scope) return;
+      const blanket = limits.find(
+        (l) =>
+          !l.scope &&
+          l.action === 'block' &&
+          l.windowSeconds === limit.windowSeconds &&
+          l.limit <= limit.limit,
       );
       if (blanket) {
         add(
-          ['edge', key, 'rateRules', i, 'limit'],
-          rule.limit,
-          `is not below the blanket rule "${blanket.name}" (${blanket.limit} per ${blanket.windowSeconds} s, same keys), which blocks first: this scoped rule can never act. Fix: set it below ${blanket.limit}`,
+          ['edge', key, 'clientLimits', 'limits', i, 'limit'],
+          limit.limit,
+          `is not below the limit "${blanket.name}" on every request (${blanket.limit} per ${blanket.windowSeconds} s), which blocks first: this scoped limit can never act. Fix: set it below ${blanket.limit}`,
         );
       }
     });

@@ -95,7 +95,7 @@ export const rempartConfigSchema = z
     }
     for (const p of crossFieldProblems(c))
       ctx.addIssue({ code: 'custom', path: [...p.path], input: p.input, message: p.message });
-    for (const p of entRegionProblems(c.ent, [c.regions.primary, c.regions.secondary])) {
+    for (const p of entRegionProblems(c.ent, [c.regions.primary, c.regions.secondary], c.service.stage)) {
       ctx.addIssue({ code: 'custom', ...p });
     }
     for (const key of ['booking', 'ent'] as const) {

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CustomResource, Duration, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { EDGE_REGION } from '../aws-facts';
 import { acknowledge } from '../compliance/acknowledge';
 import { DataKey } from '../constructs/data-key/data-key';
 import { DdosProtection, type ProtectedResource } from '../constructs/ddos-protection/ddos-protection';
@@ -16,6 +17,7 @@ import { EdgeFirewall } from '../constructs/edge-firewall/edge-firewall';
 import { LogEncryptionKey } from '../constructs/log-encryption-key/log-encryption-key';
 import { ResilientDistribution } from '../constructs/resilient-distribution/resilient-distribution';
 import { RetryPageBucket } from '../constructs/resilient-distribution/retry-page';
+import type { RempartFunction } from '../constructs/rempart-function/rempart-function';
 import { RempartStack, type RempartStackProps } from './rempart-stack';
 import type { WorkloadEdgeSpec } from './workload';
 
@@ -24,6 +26,15 @@ export interface EdgeStackProps extends RempartStackProps {
   readonly workloads?: readonly { readonly id: string; readonly edge: WorkloadEdgeSpec }[];
   /** Regional resources Shield Advanced must also protect, when switched on. @default none */
   readonly shieldResources?: readonly ProtectedResource[];
+}
+
+/** A small static object published into the shared page bucket (e.g. the waiting room's page). */
+export interface StaticPageObject {
+  /** S3 key, without the leading "/". */
+  readonly key: string;
+  readonly body: string;
+  readonly contentType: string;
+  readonly cacheControl: string;
 }
 
 /** One workload's edge: its web ACL, distribution and alarms. */
@@ -106,6 +117,46 @@ export class EdgeStack extends RempartStack {
     }
   }
 
+  /**
+   * Publishes more static objects into the shared page bucket (the retry page's), with the same
+   * publisher, and returns the bucket's origin for their behaviour. Keys must stay out of the retry
+   * page's folder.
+   */
+  public addStaticPages(id: string, objects: readonly StaticPageObject[]): cloudfront.IOrigin {
+    const retryFolder = this.retryPage.pagePath.slice(1, this.retryPage.pagePath.lastIndexOf('/') + 1);
+    const bad = objects.filter(
+      (o) => !/^[A-Za-z0-9][A-Za-z0-9/_.-]*$/.test(o.key) || o.key.startsWith(retryFolder),
+    );
+    if (objects.length === 0 || bad.length) {
+      throw new Error(
+        `EdgeStack.addStaticPages ${id}: keys ${bad.map((o) => `"${o.key}"`).join(', ') || '(none)'} cannot be published. Fix: give at least one object, keys without a leading "/" and outside "${retryFolder}"`,
+      );
+    }
+    // RetryPageBucket does not expose its publisher yet: its custom-resource function is reused as is.
+    const publisher = this.retryPage.node.findChild('Publisher') as RempartFunction;
+    publisher.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: objects.map((o) => this.retryPage.bucket.arnForObjects(o.key)),
+      }),
+    );
+    const pages = new CustomResource(this, id, {
+      serviceToken: publisher.function.functionArn,
+      resourceType: 'Custom::RempartStaticPage',
+      properties: {
+        BucketName: this.retryPage.bucket.bucketName,
+        Pages: objects.map((o) => ({
+          Key: o.key,
+          Body: o.body,
+          ContentType: o.contentType,
+          CacheControl: o.cacheControl,
+        })),
+      },
+    });
+    pages.node.addDependency(publisher.role);
+    return this.retryPage.origin;
+  }
+
   private workload(id: string, spec: WorkloadEdgeSpec): WorkloadEdge {
     const edge = this.config.edge;
     const { domainName, settings } = spec;
@@ -113,7 +164,9 @@ export class EdgeStack extends RempartStack {
     const firewall = new EdgeFirewall(this, `${id}Firewall`, {
       scope: 'CLOUDFRONT',
       description: `Rate and managed rules in front of ${domainName}`,
+      clientLimits: settings.clientLimits,
       rateRules: settings.rateRules,
+      bodySizeLimit: settings.bodySizeLimit,
       managedGroups: settings.managedGroups,
       retryAfterSeconds: edge.waf.retryAfterSeconds,
       logging: {
@@ -125,7 +178,7 @@ export class EdgeStack extends RempartStack {
     const distribution = new ResilientDistribution(this, `${id}Distribution`, {
       comment: `Rempart ${id}: ${domainName} (origin secret generation ${this.config.edge.originVerify.generation})`,
       domainName,
-      clientCookie: settings.rateRules.flatMap((r) => r.keys).find((k) => k.type === 'cookie')?.name,
+      clientCookie: settings.clientLimits.sessionCookie,
       certificate: settings.certificateArn
         ? acm.Certificate.fromCertificateArn(this, `${id}Certificate`, settings.certificateArn)
         : undefined,
@@ -133,6 +186,7 @@ export class EdgeStack extends RempartStack {
       webAclArn: firewall.webAclArn,
       defaultRoute: routing.defaultRoute,
       routes: routing.routes,
+      viewerRequest: routing.viewerRequest,
       retryPage: { origin: this.retryPage.origin, path: this.retryPage.pagePath },
       errorCachingTtl: Duration.seconds(edge.distribution.errorCachingSeconds),
       readCacheTtl: Duration.seconds(edge.distribution.apiReadCacheSeconds),
@@ -180,7 +234,10 @@ export class EdgeStack extends RempartStack {
   }
 
   private createAlarmTopic(email: string): sns.Topic {
-    const key = new DataKey(this, 'AlarmTopicKey', { description: 'Rempart edge alarm notifications' }).key;
+    const key = new DataKey(this, 'AlarmTopicKey', {
+      description: 'Rempart edge alarm notifications',
+      services: ['sns'],
+    }).key;
     // CloudWatch publishes alarm notifications to the encrypted topic.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -206,5 +263,29 @@ export class EdgeStack extends RempartStack {
       });
     }
     return topic;
+  }
+}
+
+/**
+ * us-east-1, deployed before the application Regions: the customer-managed key that encrypts the
+ * us-east-1 replicas of the origin secrets (Secrets Manager resolves it by its alias,
+ * `edge.originVerify.replicaKeyAlias`). Apart from the edge stack because that one deploys last,
+ * after the Regions whose secrets need the key.
+ */
+export class EdgeKeyStack extends RempartStack {
+  public readonly originSecretReplicaKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: RempartStackProps) {
+    super(scope, id, props);
+    if (!Token.isUnresolved(this.region) && this.region !== EDGE_REGION) {
+      throw new Error(
+        `EdgeKeyStack ${id}: the stack is in ${this.region}. Fix: give it env.region ${EDGE_REGION}, where CloudFront reads the secrets' replicas`,
+      );
+    }
+    this.originSecretReplicaKey = new DataKey(this, 'OriginSecretReplicaKey', {
+      description: 'Rempart: us-east-1 replicas of the CloudFront origin secrets',
+      alias: props.config.edge.originVerify.replicaKeyAlias,
+      services: ['secretsmanager'],
+    }).key;
   }
 }

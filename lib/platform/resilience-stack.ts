@@ -1,4 +1,6 @@
 import { Duration, Tags } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { RempartConfig } from '../config/schema';
@@ -53,6 +55,8 @@ export class ResilienceStack extends RempartStack {
   public readonly failovers: Record<string, RegionalFailover> = {};
   public readonly drills?: ChaosExperiments;
   public readonly resilienceHub: ResiliencePolicy;
+  /** Composite alarms paging the alert topic on the workloads' own alarms (`WorkloadResilience.paged`). */
+  public readonly pagedAlarms: cloudwatch.CompositeAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: ResilienceStackProps) {
     super(scope, id, props);
@@ -71,7 +75,37 @@ export class ResilienceStack extends RempartStack {
       functions: all.flatMap((w) => w.functions ?? []),
       tables: all.flatMap((w) => w.tables ?? []),
       webServices: all.flatMap((w) => w.webServices ?? []),
+      probes: all.flatMap((w) => w.probes ?? []),
+      probeTiming: {
+        rate: Duration.minutes(r.probes.rateMinutes),
+        alarmPeriod: Duration.minutes(r.probes.periodMinutes),
+        evaluationPeriods: r.probes.evaluationPeriods,
+      },
     });
+
+    // Workload alarms paged outside the Region-health verdict: one composite each, here, so that the
+    // workload stack (deployed first) needs no reference to this stack's topic.
+    const page = new actions.SnsAction(this.observability.topic);
+    for (const w of props.workloads) {
+      for (const paged of w.resilience.paged ?? []) {
+        if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(paged.label) || paged.alarms.length === 0) {
+          throw new Error(
+            `ResilienceStack ${id}: workload ${w.id} pages "${paged.label}" with ${paged.alarms.length} alarm(s). Fix: use a PascalCase label and at least one alarm`,
+          );
+        }
+        const composite = new cloudwatch.CompositeAlarm(this, `${w.id}${paged.label}Alarm`, {
+          compositeAlarmName: `${prefix}-${w.id}${paged.label}`,
+          alarmDescription: `ALARM: ${w.id} ${paged.label} in ${region}: at least one of its alarms fired (see the dashboard). Not a Region-health signal.`,
+          alarmRule: cloudwatch.AlarmRule.anyOf(
+            ...paged.alarms.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
+          ),
+        });
+        composite.addAlarmAction(page);
+        composite.addOkAction(page);
+        this.pagedAlarms.push(composite);
+        if (paged.widgets?.length) this.observability.dashboard.addWidgets(...paged.widgets);
+      }
+    }
 
     const copyTargets = [OffsiteBackupVault.vaultArn(this, config.regions.witness, offsiteVaultName(config))];
     if (r.backup.airGappedVault.enabled) {
@@ -90,6 +124,11 @@ export class ResilienceStack extends RempartStack {
       continuousRetention: Duration.days(r.backup.continuousRetentionDays),
       lock: r.vaultLock,
       dailyHourUtc: r.backup.dailyHourUtc,
+      // The backup role reads only what the workloads back up, not every table and bucket of the account.
+      protectedResources: {
+        tableNames: props.workloads.flatMap((w) => w.resilience.backedUp?.tableNames ?? []),
+        bucketNames: props.workloads.flatMap((w) => w.resilience.backedUp?.bucketNames ?? []),
+      },
     });
 
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
@@ -97,14 +136,15 @@ export class ResilienceStack extends RempartStack {
       zoneName: config.dns.zoneName,
     });
     // One calculated health check per workload, always (Shield health-based detection and ARC can use
-    // it); a record only where the workload asks this stack to own its origin name.
+    // it); a record only where the workload asks this stack to own its origin name. It follows the
+    // workload's health signals only: each says what missing data means (docs/resilience.md).
     for (const w of props.workloads) {
-      const alarms = this.observability.criticalAlarms[w.id] ?? [];
-      if (alarms.length === 0) continue;
+      const signals = this.observability.healthSignals[w.id] ?? [];
+      if (signals.length === 0) continue;
       const record = w.resilience.originRecord;
       this.failovers[w.id] = new RegionalFailover(this, `${w.id}Failover`, {
         hostedZone: zone,
-        healthAlarms: alarms,
+        healthSignals: signals,
         records: record ? [record] : [],
         routing: r.failover.routing === 'latency' ? RegionalRouting.LATENCY : RegionalRouting.FAILOVER,
         primary: r.failover.routing === 'failover' ? region === config.regions.primary : undefined,

@@ -1,4 +1,5 @@
 import type { Environment, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct, IConstruct } from 'constructs';
 import type { RempartConfig } from '../config/schema';
 import type { WorkloadEdgeSection } from '../config/sections/edge';
@@ -6,6 +7,7 @@ import type { ProtectedResource } from '../constructs/ddos-protection/ddos-prote
 import type {
   ApiSignal,
   FunctionSignal,
+  ProbeSignal,
   QueueSignal,
   TableSignal,
   WebServiceSignal,
@@ -14,6 +16,7 @@ import type {
   PathRoute,
   ResilientDistribution,
   Route,
+  ViewerRequestFunction,
 } from '../constructs/resilient-distribution/resilient-distribution';
 
 /**
@@ -72,8 +75,14 @@ export interface WorkloadResilience {
   readonly tables?: readonly TableSignal[];
   readonly webServices?: readonly WebServiceSignal[];
   /**
-   * A latency/failover record the resilience stack owns, health-checked by every critical alarm of
-   * the workload in the Region. @default no record (health checks only)
+   * Region probe (a CloudWatch Synthetics canary run whatever the traffic): HTTP checks of the
+   * Region's read path and a canary-only write. Its alarm is the health signal that tells an idle
+   * Region from a lost one. @default no probe
+   */
+  readonly probes?: readonly ProbeSignal[];
+  /**
+   * A latency/failover record the resilience stack owns, health-checked by the workload's health
+   * signals in the Region (probe, healthy hosts, error ratios). @default no record (health checks only)
    */
   readonly originRecord?: { readonly recordName: string; readonly target: string };
   /** Functions draining a queue: targets of the function-fault and queue-impairment drills. @default none */
@@ -85,6 +94,22 @@ export interface WorkloadResilience {
    * @default not targeted by the AZ drill
    */
   readonly availabilityZones?: readonly string[];
+  /**
+   * Physical names (wildcards allowed) of the tables and buckets the backup plan protects: the
+   * backup role may read only these. @default none
+   */
+  readonly backedUp?: { readonly tableNames: readonly string[]; readonly bucketNames: readonly string[] };
+  /**
+   * The workload's own alarms (e.g. a waiting room's stuck cursor): the resilience stack pages the
+   * Region's alert topic on them through a composite alarm of its own (the workload stack cannot
+   * reference the topic: the resilience stack depends on it), outside the Region-health verdict, and
+   * adds `widgets` to the Region's dashboard. @default none
+   */
+  readonly paged?: readonly {
+    readonly label: string;
+    readonly alarms: readonly cloudwatch.IAlarm[];
+    readonly widgets?: readonly cloudwatch.IWidget[];
+  }[];
 }
 
 /** What the edge stack builds for a workload: a web ACL, a distribution, alarms, Shield entries. */
@@ -92,7 +117,12 @@ export interface WorkloadEdgeSpec {
   readonly domainName: string;
   readonly settings: WorkloadEdgeSection;
   /** Origins are made in the edge stack's scope (us-east-1). */
-  routing(scope: Construct): { readonly defaultRoute: Route; readonly routes: readonly PathRoute[] };
+  routing(scope: Construct): {
+    readonly defaultRoute: Route;
+    readonly routes: readonly PathRoute[];
+    /** A viewer-request function (e.g. the waiting-room gate) on chosen routes. @default none */
+    readonly viewerRequest?: ViewerRequestFunction;
+  };
   /** Called once the distribution exists (e.g. to acknowledge a warning raised while binding origins). */
   afterDistribution?(distribution: ResilientDistribution): void;
   /** Regional resources Shield Advanced protects with the distribution. @default none */

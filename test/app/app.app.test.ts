@@ -14,9 +14,10 @@ const app = appAssembly('default');
 const region = (name: string) => app.stacks[name].environment.split('/').pop();
 
 describe('app shape', () => {
-  it('has one edge stack in us-east-1, a backup vault in the witness Region and five stacks per application Region (four workload, one resilience)', () => {
+  it('has the edge and its key stack in us-east-1, a backup vault in the witness Region and five stacks per application Region (four workload, one resilience)', () => {
     expect(Object.fromEntries(Object.keys(app.stacks).map((name) => [name, region(name)]))).toEqual({
       'Rempart-Edge': 'us-east-1',
+      'Rempart-EdgeKeys': 'us-east-1',
       'Rempart-BackupVault': 'eu-west-1',
       'Rempart-Booking-Data-eu-west-3': 'eu-west-3',
       'Rempart-Booking-Api-eu-west-3': 'eu-west-3',

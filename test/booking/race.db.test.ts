@@ -1,8 +1,17 @@
-import type { BookingMessage } from '../../lambda/booking/domain/model';
-import { deliverUntilSettled, fixture, message, personKey, snapshot } from './harness';
+import {
+  FUTURE,
+  checkInvariants,
+  deliverUntilSettled,
+  fixture,
+  message,
+  personKey,
+  snapshot,
+} from './harness';
 
 // The acceptance race of issue 3: ≥ 10,000 booking requests, every message delivered twice, in
-// shuffled batches of 10 with 48 concurrent worker invocations, against DynamoDB Local.
+// shuffled batches of 10, 4 worker invocations at once each processing its 10 records concurrently
+// (40 requests in flight: DynamoDB Local serialises writes, so more only queues them and costs CPU),
+// against DynamoDB Local. Bounded by work: every delivery is counted, nothing waits on a clock.
 //  - pool A: 9,000 people, one request each, on 300 slots with skewed demand (some oversubscribed);
 //  - pool B: 500 people, two requests each for two different slots, with a seat for everyone.
 // Slots are 15-minute windows of 20 to 44 seats, as in a vaccination centre.
@@ -23,13 +32,13 @@ const catalogue = {
         ...Array.from({ length: SLOTS_A }, (_, i) => ({
           slotId: `a-${i}`,
           capacity: capacityOf(i),
-          startsAt: '2027-01-14T10:00:00+01:00',
+          startsAt: FUTURE,
         })),
         // Each b-slot is wanted by exactly 20 people (as first or second choice): room for all.
         ...Array.from({ length: SLOTS_B }, (_, i) => ({
           slotId: `b-${i}`,
           capacity: (2 * PEOPLE_B) / SLOTS_B,
-          startsAt: '2027-01-14T11:00:00+01:00',
+          startsAt: FUTURE,
         })),
       ],
     },
@@ -38,7 +47,7 @@ const catalogue = {
 
 describe('race: 10,000 requests, each delivered twice', () => {
   const demand = new Map<string, number>();
-  const messages: BookingMessage[] = [];
+  const messages: Array<ReturnType<typeof message>> = [];
   for (let p = 0; p < PEOPLE_A; p++) {
     // Skewed demand: low-numbered slots are the popular ones.
     const slot = `a-${Math.floor(SLOTS_A * (p / PEOPLE_A) ** 1.6)}`;
@@ -51,12 +60,12 @@ describe('race: 10,000 requests, each delivered twice', () => {
   }
 
   let result: Awaited<ReturnType<typeof snapshot>>;
-  let run: { rounds: number; deliveries: number };
+  let run: Awaited<ReturnType<typeof deliverUntilSettled>>;
   beforeAll(async () => {
     const f = await fixture(catalogue);
-    run = await deliverUntilSettled(f, messages, { copies: 2, batchSize: 10, concurrency: 48 });
+    run = await deliverUntilSettled(f, messages, { copies: 2, batchSize: 10, concurrency: 4 });
     result = await snapshot(f);
-  }, 300_000);
+  });
 
   it('uses at least 10,000 requests, each delivered at least twice', () => {
     expect(messages.length).toBeGreaterThanOrEqual(10_000);
@@ -78,6 +87,11 @@ describe('race: 10,000 requests, each delivered twice', () => {
       expect({ slot, confirmed }).toEqual({ slot, confirmed: expected });
       expect(result.slots.get(`centre-race/${slot}`)?.booked).toBe(expected);
       expect(result.slots.get(`centre-race/${slot}`)?.holders).toHaveLength(expected);
+      expect(
+        result.slots
+          .get(`centre-race/${slot}`)
+          ?.holderIds.every((id) => result.outcomes.get(id)?.status === 'CONFIRMED'),
+      ).toBe(true);
     }
     // The skew really oversubscribes some slots and leaves room in others.
     expect([...demand.entries()].some(([s, d]) => d > capacityOf(Number(s.slice(2))))).toBe(true);
@@ -88,7 +102,7 @@ describe('race: 10,000 requests, each delivered twice', () => {
     const bookingsPerPerson = new Map<string, number>();
     for (const m of messages) {
       if (result.outcomes.get(m.requestId)?.status === 'CONFIRMED') {
-        bookingsPerPerson.set(m.booking.personKey, (bookingsPerPerson.get(m.booking.personKey) ?? 0) + 1);
+        bookingsPerPerson.set(m.personKey, (bookingsPerPerson.get(m.personKey) ?? 0) + 1);
       }
     }
     expect([...bookingsPerPerson.values()].filter((n) => n > 1)).toHaveLength(0);
@@ -99,17 +113,18 @@ describe('race: 10,000 requests, each delivered twice', () => {
     expect(rejected.every((m) => result.outcomes.get(m.requestId)?.reason === 'ALREADY_BOOKED')).toBe(true);
   });
 
-  it('keeps every seat, claim and outcome consistent with each other', () => {
+  it('keeps every seat, person and decision consistent with each other, with no retry for a busy person', () => {
     for (const m of messages) {
       const outcome = result.outcomes.get(m.requestId);
-      const holds = result.slots.get(`centre-race/${m.booking.slotId}`)?.holders.includes(m.requestId);
+      const holds = result.slots.get(`centre-race/${m.booking.slotId}`)?.holderIds.includes(m.requestId);
       expect({ id: m.requestId, holds }).toEqual({ id: m.requestId, holds: outcome?.status === 'CONFIRMED' });
       if (outcome?.status === 'CONFIRMED') {
-        expect(result.persons.get(m.booking.personKey)).toMatchObject({
-          requestId: m.requestId,
-          state: 'CONFIRMED',
-        });
+        expect(result.persons.get(m.personKey)?.holder?.requestId).toBe(m.requestId);
       }
     }
+    checkInvariants(result);
+    // Nothing waits on another request: every delivery is decided on its first receive.
+    expect(run.failures).toBe(0);
+    expect(run.rounds).toBe(1);
   });
 });

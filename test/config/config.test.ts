@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bookingCapacity } from '../../lib/workloads/booking/capacity';
 import { loadConfig } from '../../lib/config/load-config';
 import { problemsFor } from '../helpers/config';
 
@@ -171,7 +170,14 @@ describe('loadConfig sources', () => {
 
   it('merges a file, then context overrides, over the default', () => {
     const file = join(dir, 'prod.json');
-    writeFileSync(file, JSON.stringify({ service: { stage: 'prod' }, compliance: { pciDss: true } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        service: { stage: 'prod' },
+        compliance: { pciDss: true },
+        ent: { containerImage: `public.ecr.aws/nginx/nginx-unprivileged@sha256:${'a'.repeat(64)}` },
+      }),
+    );
     const config = loadConfig({ file, overrides: { alerts: { email: 'ops@rempart-demo.fr' } } });
     expect(config.service).toEqual({ name: 'Rempart', stage: 'prod', owner: 'plateforme-numerique' });
     expect(config.compliance.pciDss).toBe(true);
@@ -199,16 +205,5 @@ describe('loadConfig sources', () => {
     expect(() => loadConfig({ overrides: ['x'] })).toThrow(
       /overrides must be a JSON object, received \["x"\]/,
     );
-  });
-});
-
-describe('bookingCapacity', () => {
-  it('reproduces the worked example of DESIGN.md', () => {
-    const c = bookingCapacity(loadConfig().booking.surge);
-    expect(c.peakPeoplePerSecond).toBeCloseTo(2777.8, 1);
-    expect(c.edgeReadsPerSecond).toBeCloseTo(55_556, 0);
-    expect(c.edgeWritesPerSecond).toBeCloseTo(4_167, 0);
-    expect(c.originRequestsPerSecond).toBeCloseTo(6_944, 0);
-    expect(c.originRequestsPerSecondCold).toBeCloseTo(15_278, 0);
   });
 });

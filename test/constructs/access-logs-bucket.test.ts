@@ -1,10 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccessLogsBucket } from '../../lib/constructs/access-logs-bucket/access-logs-bucket';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { testStack } from '../helpers/synth';
 
 describe('AccessLogsBucket', () => {
   const stack = testStack();
-  new AccessLogsBucket(stack, 'Logs', { retentionDays: 400 });
+  const logs = new AccessLogsBucket(stack, 'Logs', { retentionDays: 400 });
   const template = Template.fromStack(stack);
 
   it('is SSE-S3 encrypted (what ELB log delivery accepts), versioned, private, retained, and expires logs', () => {
@@ -35,6 +36,27 @@ describe('AccessLogsBucket', () => {
         },
       },
     });
+  });
+
+  it('passes every cdk-nag pack, PCI DSS included, and covers Control Tower through the same controls', () => {
+    for (const pack of [
+      new AwsSolutionsChecks(),
+      new NIST80053R5Checks(),
+      new HIPAASecurityChecks(),
+      new PCIDSS321Checks(),
+    ]) {
+      expect(pack.validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+    }
+    const ids = logs.bucket.node.metadata
+      .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) => Object.keys(m.data as object));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+        'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+        'Annotation::PCI.DSS.321-S3BucketReplicationEnabled',
+      ]),
+    );
   });
 
   it('rejects a retention below one day', () => {

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import {
@@ -280,6 +281,99 @@ describe('AutoscaledWebService with endpoints egress', () => {
   });
 });
 
+describe('AutoscaledWebService as a public origin (DNS failover), endpoints egress', () => {
+  const stack = testStack();
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'OriginSecret', 'origin/eu-west-3');
+  const web = new AutoscaledWebService(stack, 'Web', {
+    ...props(stack),
+    egress: EgressMode.ENDPOINTS,
+    additionalEndpoints: ['sts'],
+    publicOrigin: { headerName: 'x-origin-verify-eu-west-3', secret },
+  });
+  const template = Template.fromStack(stack);
+
+  it('puts an internet-facing load balancer in ingress subnets that hold nothing else', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: [1, 2, 3].map((n) => ({ Ref: Match.stringLikeRegexp(`IngressSubnet${n}`) })),
+    });
+    template.hasResourceProperties('AWS::EC2::Subnet', {
+      MapPublicIpOnLaunch: false,
+      Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-name', Value: 'Ingress' }]),
+    });
+    // The tasks stay in the isolated subnets, with no route out.
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    expect(web.vpc.isolatedSubnets).toHaveLength(3);
+  });
+
+  it('still admits only the CloudFront origin-facing prefix list, on 443', () => {
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map(
+      (r) => (r as { Properties: Record<string, unknown> }).Properties,
+    );
+    const albSg = stack.getLogicalId(web.loadBalancerSecurityGroup.node.defaultChild as CfnElement);
+    expect(ingress.filter((p) => JSON.stringify(p.GroupId).includes(albSg))).toEqual([
+      expect.objectContaining({ SourcePrefixListId: PREFIX_LIST, FromPort: 443, ToPort: 443 }),
+    ]);
+    for (const p of ingress) expect(p.CidrIp).toBeUndefined();
+  });
+
+  it('answers 403 itself unless the origin header carries the secret, then forwards to the tasks', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '403' }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 10,
+      Actions: [Match.objectLike({ Type: 'forward' })],
+      Conditions: [
+        {
+          Field: 'http-header',
+          HttpHeaderConfig: {
+            HttpHeaderName: 'x-origin-verify-eu-west-3',
+            Values: [
+              Match.stringLikeRegexp(
+                '^\\{\\{resolve:secretsmanager:.*origin/eu-west-3:SecretString:::\\}\\}$',
+              ),
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('has no extra internet gateway of its own: the ingress subnets route through the VPC one', () => {
+    template.resourceCountIs('AWS::EC2::InternetGateway', 1);
+  });
+
+  it('adds the extra interface endpoints asked for', () => {
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.eu-west-3.sts',
+      VpcEndpointType: 'Interface',
+    });
+  });
+
+  it('lets the tasks out on HTTPS only', () => {
+    const sg = Object.values(template.findResources('AWS::EC2::SecurityGroup')).find((r) =>
+      String(r.Properties.GroupDescription).startsWith('Fargate tasks'),
+    );
+    expect(sg?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
+  });
+
+  it('keeps flow logs a year by default, under the log key', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 365,
+      KmsKeyId: Match.anyValue(),
+    });
+    expect(web.flowLogGroup.logGroupArn).toBeTruthy();
+  });
+});
+
 describe('AutoscaledWebService rejects bad props', () => {
   const cases: Array<[string, (s: Stack) => Partial<AutoscaledWebServiceProps>, RegExp]> = [
     [
@@ -298,6 +392,26 @@ describe('AutoscaledWebService rejects bad props', () => {
       /\["eu-west-1b"\] are not zones of eu-west-3/,
     ],
     ['privileged port', () => ({ containerPort: 80 }), /containerPort is 80.*Fix: use 1024 to 65535/],
+    [
+      'flow logs kept a month',
+      () => ({ flowLogRetention: logs.RetentionDays.ONE_MONTH }),
+      /flowLogRetention is 30 days\. Fix: keep VPC flow logs at least a year.*LCEN, decree 2021-1362/,
+    ],
+    [
+      'an origin header name an ALB rule cannot match',
+      (s) => ({
+        publicOrigin: {
+          headerName: 'x origin',
+          secret: secretsmanager.Secret.fromSecretNameV2(s, `S${s.node.children.length}`, 'x'),
+        },
+      }),
+      /publicOrigin\.headerName is "x origin"\. Fix: use 1 to 40 letters, digits and dashes/,
+    ],
+    [
+      'extra endpoints with NAT',
+      () => ({ additionalEndpoints: ['sts'] }),
+      /additionalEndpoints is set but egress is not ENDPOINTS/,
+    ],
     ['root user', () => ({ user: '0:0' }), /user is "0:0".*non-root/],
     ['named user', () => ({ user: 'www-data' }), /user is "www-data"/],
     ['relative writable path', () => ({ writablePaths: ['tmp'] }), /writablePaths has "tmp"/],

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ChaosExperiments, type ChaosExperimentsProps } from '../../lib/constructs/chaos-experiments';
 import { testStack } from '../helpers/synth';
+import { FIS_ACTIONS, fisTemplateProblems } from '../resilience/fis-actions-reference';
 
 const LOCATION = 'arn:aws:s3:::svc-fis-config/fis/lambda/';
 
@@ -207,11 +208,76 @@ describe('ChaosExperiments', () => {
     ]);
   });
 
-  it('grants only reads on "*" and explains every unconditioned grant in its acknowledgement', () => {
+  it("lets the Region isolation inject MRSC replication errors only for the pause action, towards this Region's tables", () => {
+    expect(granting('RegionIsolation', 'dynamodb:InjectError')).toEqual([
+      {
+        Sid: 'InjectErrorForMrscPause',
+        Effect: 'Allow',
+        Action: 'dynamodb:InjectError',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'dynamodb:FisActionId': 'aws:dynamodb:global-table-pause-replication' },
+          'ForAllValues:ArnLike': {
+            'dynamodb:FisTargetArns': 'arn:aws:dynamodb:eu-west-3:111111111111:table/*',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('grants every permission and target type the FIS actions reference lists, for every action of every template', () => {
+    const json = template.toJSON();
+    const used = Object.values(
+      json.Resources as Record<string, { Type: string; Properties: { Actions: object } }>,
+    )
+      .filter((r) => r.Type === 'AWS::FIS::ExperimentTemplate')
+      .flatMap((r) => Object.values(r.Properties.Actions).map((a) => (a as { ActionId: string }).ActionId));
+    expect(new Set(used)).toEqual(new Set(Object.keys(FIS_ACTIONS)));
+    expect(fisTemplateProblems(json)).toEqual([]);
+  });
+
+  it('the reference check fails on a role missing dynamodb:InjectError, a wrong target type or an unknown action', () => {
+    const json = JSON.parse(JSON.stringify(template.toJSON())) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    for (const r of Object.values(json.Resources)) {
+      if (r.Type === 'AWS::IAM::ManagedPolicy') {
+        r.Properties.PolicyDocument.Statement = r.Properties.PolicyDocument.Statement.filter(
+          (st: { Sid?: string }) => st.Sid !== 'InjectErrorForMrscPause',
+        );
+      }
+      if (r.Type === 'AWS::FIS::ExperimentTemplate' && r.Properties.Actions.StopTasks) {
+        r.Properties.Targets.Tasks.ResourceType = 'aws:ecs:cluster';
+      }
+      if (r.Type === 'AWS::FIS::ExperimentTemplate' && r.Properties.Actions.DelayConsumers) {
+        r.Properties.Actions.DelayConsumers.ActionId = 'aws:lambda:invocation-http-integration-response';
+      }
+    }
+    const problems = fisTemplateProblems(json);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /PauseReplication: role lacks dynamodb:InjectError \(https:\/\/docs\.aws\.amazon\.com\/fis/,
+        ),
+        expect.stringMatching(
+          /StopTasks: target Tasks is aws:ecs:cluster, aws:ecs:stop-task needs aws:ecs:task/,
+        ),
+        expect.stringMatching(
+          /DelayConsumers: aws:lambda:invocation-http-integration-response is not in FIS_ACTIONS/,
+        ),
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+  });
+
+  it('grants on "*" only reads and condition-bound actions that have no resource type, and explains every unconditioned grant', () => {
     for (const drill of ['AzPowerInterruption', 'RegionIsolation', 'FunctionFault', 'QueueImpairment']) {
       const all = statements(drill);
       for (const st of all.filter((s) => s.Resource === '*')) {
-        for (const action of [st.Action].flat()) expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get)/);
+        for (const action of [st.Action].flat()) {
+          if (action === 'dynamodb:InjectError') expect(st.Condition).toBeTruthy();
+          else expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get)/);
+        }
       }
       const unconditioned = all.filter((s) => s.Resource !== '*' && s.Condition === undefined);
       expect(unconditioned.map((s) => s.Sid).sort()).toEqual(
@@ -228,7 +294,10 @@ describe('ChaosExperiments', () => {
         .map((m) => m.data as Record<string, string>),
     );
     const reason = (pattern: string) => reasons[`Annotation::AwsSolutions-IAM5[Resource::${pattern}]`];
-    expect(reason('*')).toMatch(/^Only read-only discovery calls are granted on "\*": ec2:Describe/);
+    expect(reason('*')).toMatch(/Read-only discovery calls on "\*": ec2:Describe/);
+    expect(reason('*')).toMatch(
+      /dynamodb:InjectError only where dynamodb:FisActionId=aws:dynamodb:global-table-pause-replication and dynamodb:FisTargetArns=arn:aws:dynamodb:eu-west-3:111111111111:table\/\*: required by the FIS replication-pause action/,
+    );
     expect(reason('arn:aws:ec2:eu-west-3:111111111111:subnet/*')).toMatch(
       /ec2:ReplaceNetworkAclAssociation only where ec2:ResourceTag\/rempart:workload=ent\.$/,
     );

@@ -5,6 +5,7 @@ import {
   DeadLetteredQueue,
   type DeadLetteredQueueProps,
 } from '../../lib/constructs/dead-lettered-queue/dead-lettered-queue';
+import { ServerlessChecks, AwsSolutionsChecks } from 'cdk-nag';
 import { testStack } from '../helpers/synth';
 
 describe('DeadLetteredQueue defaults', () => {
@@ -12,6 +13,22 @@ describe('DeadLetteredQueue defaults', () => {
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const q = new DeadLetteredQueue(stack, 'Writes', { encryptionKey: key });
   const template = Template.fromStack(stack);
+
+  it('acknowledges the terminal DLQ once, for every pack that asks a DLQ of it (Control Tower included)', () => {
+    const ids = q.deadLetterQueue.node.metadata
+      .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) => Object.keys(m.data as object).map((k) => k.replace(/^Annotation::/, '')));
+    expect(ids.sort()).toEqual([
+      'AwsSolutions-SQS3',
+      'Serverless-SQSRedrivePolicy',
+      'cdk-validator-cfnguard::sqs_dlq_check',
+    ]);
+    for (const pack of [new ServerlessChecks(), new AwsSolutionsChecks()]) {
+      const findings = pack.validateScope(q).violations.map((v) => v.ruleName);
+      expect(findings.filter((f) => /SQS3|SQSRedrivePolicy/.test(f))).toEqual([]);
+    }
+    expect(q.queue.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')).toEqual([]);
+  });
 
   it('moves a message to the dead-letter queue after 5 receives', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {

@@ -3,8 +3,13 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
+  NOT_FOUND_PROBE,
   QueueBackedWriteApi,
+  TOO_LARGE_PROBE,
+  queueBackedWriteApiPropsProblems,
   type QueueBackedWriteApiProps,
 } from '../../lib/constructs/queue-backed-write-api/queue-backed-write-api';
 import { BOOKING_REQUEST_SCHEMA } from '../../lambda/booking/domain/model';
@@ -101,7 +106,7 @@ describe('QueueBackedWriteApi defaults', () => {
     template.hasResourceProperties('AWS::ApiGateway::Model', {
       ContentType: 'application/json',
       Schema: Match.objectLike({
-        required: ['centreId', 'slotId', 'personKey'],
+        required: ['centreId', 'slotId'],
         additionalProperties: false,
       }),
     });
@@ -139,11 +144,46 @@ describe('QueueBackedWriteApi defaults', () => {
     const [ok, refused] = integration().IntegrationResponses;
     expect(ok.StatusCode).toBe('202');
     const body = ok.ResponseTemplates['application/json'] as string;
+    expect(body).toContain('"operation":"CREATE"');
     expect(body).toContain('"requestId":"$context.requestId"');
     expect(body).toContain('"statusPath":"/api/bookings/$context.requestId"');
     expect(body).toContain('"progressPath":"/api/progress"');
     expect(ok.ResponseParameters['method.response.header.Retry-After']).toBe("'15'");
     expect(refused).toMatchObject({ StatusCode: '503', SelectionPattern: '[45]\\d{2}' });
+  });
+
+  it('answers a body over maxBodyLength (8192 by default) 413 without sending any message: no client body can make SQS fail', () => {
+    const request = integration().RequestTemplates['application/json'] as string;
+    // The only SendMessage sits in the #else branch of the length check.
+    expect(
+      request.startsWith(
+        '#if($input.body.length() > 8192)Action=GetQueueAttributes&AttributeName.1=MaximumMessageSize#{else}Action=SendMessage&',
+      ),
+    ).toBe(true);
+    expect(request.match(/Action=SendMessage/g)).toHaveLength(1);
+    expect(request.endsWith('#end')).toBe(true);
+    const [ok] = integration().IntegrationResponses;
+    const response = ok.ResponseTemplates['application/json'] as string;
+    expect(response).toMatch(
+      /^#if\(\$input\.body\.contains\("MaximumMessageSize"\)\)#set\(\$context\.responseOverride\.status = 413\)\{"message":"The request body is longer than 8192 characters/,
+    );
+    expect(TOO_LARGE_PROBE).toBe('MaximumMessageSize');
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      MethodResponses: Match.arrayWith([
+        Match.objectLike({ StatusCode: '400' }),
+        Match.objectLike({ StatusCode: '413' }),
+      ]),
+    });
+  });
+
+  it('queues the operation and the API request id as attributes; anonymous writes carry no caller attribute', () => {
+    const request = integration().RequestTemplates['application/json'] as string;
+    expect(request).toContain(
+      'MessageAttribute.3.Name=operation&MessageAttribute.3.Value.DataType=String&MessageAttribute.3.Value.StringValue=CREATE',
+    );
+    expect(request).not.toContain('$context.authorizer');
+    expect(request).not.toContain('MessageAttribute.4');
   });
 
   it('answers throttled requests 429 with Retry-After', () => {
@@ -204,7 +244,8 @@ describe('QueueBackedWriteApi defaults', () => {
       PolicyDocument: {
         Statement: [
           {
-            Action: 'sqs:SendMessage',
+            // GetQueueAttributes: the read-only probe a client's 4xx is answered with.
+            Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('WritesQueue'), 'Arn'] },
           },
@@ -300,7 +341,142 @@ describe('QueueBackedWriteApi validation', () => {
       { maxReceiveCount: 0 },
       /maxReceiveCount is 0\. Fix: use a whole number from 1 to 1000/,
     ],
+    [
+      'a zero body length',
+      { maxBodyLength: 0 },
+      /maxBodyLength is 0\. Fix: use a whole number of characters from 1 to 262144/,
+    ],
+    ['a body length SQS cannot take', { maxBodyLength: 300_000 }, /maxBodyLength is 300000/],
+    [
+      'a context attribute that shadows an API attribute',
+      { writeAuthorization: { authorizer: fakeAuthorizer(), contextAttributes: ['requestId'] } },
+      /writeAuthorization\.contextAttributes has "requestId"\. Fix:/,
+    ],
+    [
+      'too many context attributes',
+      {
+        writeAuthorization: {
+          authorizer: fakeAuthorizer(),
+          contextAttributes: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+        },
+      },
+      /contextAttributes has 7 names\. Fix: at most 6/,
+    ],
+    [
+      'a bad request-id prefix',
+      { writeAuthorization: { authorizer: fakeAuthorizer(), requestIdPrefix: 'a-b' } },
+      /requestIdPrefix is "a-b"/,
+    ],
+    [
+      'a delete id pattern with a quote',
+      { deleteRoute: { pathParameter: 'id', idPattern: "[a-z']+" } },
+      /deleteRoute\.idPattern is .*Fix: a regular expression/,
+    ],
+    [
+      'a delete path parameter with a brace',
+      { deleteRoute: { pathParameter: '{id}', idPattern: '[a-z]+' } },
+      /deleteRoute\.pathParameter is "\{id\}"/,
+    ],
   ])('rejects %s', (_what, overrides, message) => {
     expect(() => new QueueBackedWriteApi(testStack(), 'Bad', { ...base, ...overrides })).toThrow(message);
+    expect(queueBackedWriteApiPropsProblems({ ...base, ...overrides }).join('\n')).toMatch(message);
+  });
+
+  it('reports nothing for valid props', () => {
+    expect(queueBackedWriteApiPropsProblems(base)).toEqual([]);
+  });
+});
+
+/** A stand-in authorizer (validation runs before anything is bound). */
+function fakeAuthorizer(): apigateway.IAuthorizer {
+  return { authorizerId: 'fake', authorizationType: apigateway.AuthorizationType.CUSTOM };
+}
+
+describe('QueueBackedWriteApi with write authorization and a DELETE route', () => {
+  const stack = testStack();
+  const fn = new lambda.Function(stack, 'AuthFn', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
+  const authorizer = new apigateway.RequestAuthorizer(stack, 'Gate', {
+    handler: fn,
+    identitySources: [apigateway.IdentitySource.header('Authorization')],
+    resultsCacheTtl: Duration.seconds(0),
+  });
+  const api = new QueueBackedWriteApi(stack, 'Writes', {
+    ...base,
+    maxBodyLength: 1024,
+    writeAuthorization: {
+      authorizer,
+      contextAttributes: ['personKey'],
+      requestIdPrefix: 'requestTag',
+      deniedStatusCode: 429,
+    },
+    deleteRoute: { pathParameter: 'requestId', idPattern: '[A-Za-z0-9-]{8,64}' },
+  });
+  const template = Template.fromStack(stack);
+  const method = (verb: string) =>
+    Object.values(
+      template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: verb } }),
+    )[0] as {
+      Properties: Record<string, any>;
+    };
+
+  it('puts the authorizer on POST and DELETE and takes the caller from its context, never from the body', () => {
+    for (const verb of ['POST', 'DELETE']) {
+      expect(method(verb).Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: stack.getLogicalId(authorizer.node.defaultChild as CfnResource) },
+      });
+      const request = method(verb).Properties.Integration.RequestTemplates['application/json'] as string;
+      expect(request).toContain(
+        'MessageAttribute.4.Name=personKey&MessageAttribute.4.Value.DataType=String&MessageAttribute.4.Value.StringValue=$util.urlEncode($context.authorizer.personKey)',
+      );
+      expect(request).toContain(
+        'MessageAttribute.1.Value.StringValue=$util.urlEncode($context.authorizer.requestTag)-$context.requestId',
+      );
+    }
+  });
+
+  it('bounds the POST body at maxBodyLength', () => {
+    expect(method('POST').Properties.Integration.RequestTemplates['application/json']).toMatch(
+      /^#if\(\$input\.body\.length\(\) > 1024\)/,
+    );
+  });
+
+  it("queues DELETE of an id only when it has the expected form and carries the caller's prefix; otherwise 404, nothing sent", () => {
+    const request = method('DELETE').Properties.Integration.RequestTemplates['application/json'] as string;
+    expect(request).toContain("#set($id = $input.params('requestId'))");
+    expect(request).toContain(
+      `#if(!$id.matches('[A-Za-z0-9-]{8,64}') || !$id.startsWith("$context.authorizer.requestTag-"))Action=GetQueueAttributes&AttributeName.1=${NOT_FOUND_PROBE}#{else}Action=SendMessage&`,
+    );
+    expect(request).toContain('MessageAttribute.3.Value.StringValue=DELETE');
+    expect(method('DELETE').Properties.RequestParameters).toEqual({ 'method.request.path.requestId': true });
+    const response = method('DELETE').Properties.Integration.IntegrationResponses[0].ResponseTemplates[
+      'application/json'
+    ] as string;
+    expect(response).toContain(
+      '#elseif($input.body.contains("QueueArn"))#set($context.responseOverride.status = 404)',
+    );
+    expect(api.itemResource?.path).toBe('/api/bookings/{requestId}');
+  });
+
+  it('answers a denial 429 with the authorizer reason, a bad token 401 with WWW-Authenticate, an authorizer failure 503', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      StatusCode: '429',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'15'" }),
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('\\$context\\.authorizer\\.message') },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      StatusCode: '401',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.WWW-Authenticate': "'Bearer'" }),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'AUTHORIZER_FAILURE',
+      StatusCode: '503',
+    });
   });
 });

@@ -1,9 +1,20 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RegionalObservability, type RegionalObservabilityProps } from '../../lib/constructs/observability';
+import { probeCanaryName } from '../../lib/constructs/observability/regional-observability';
+import {
+  probeCodeDirectory,
+  RegionProbe,
+  type RegionProbeProps,
+} from '../../lib/constructs/observability/region-probe';
 import { testConfig, testStack } from '../helpers/synth';
 
 const thresholds = testConfig().resilience.alarms;
@@ -118,5 +129,164 @@ describe('RegionalObservability', () => {
           queues: [{ workload: 'booking', label: 'Q', queue }],
         }),
     ).toThrow(/workload "booking" is not PascalCase/);
+  });
+});
+
+describe('RegionProbe', () => {
+  const stack = testStack();
+  const table = new dynamodb.TableV2(stack, 'ProbeTable', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    encryption: dynamodb.TableEncryptionV2.customerManagedKey(new kms.Key(stack, 'TableKey')),
+  });
+  const secret = new secretsmanager.Secret(stack, 'OriginSecret');
+  const probe = new RegionProbe(stack, 'Probe', {
+    canaryName: 'booking-euw3-ab12',
+    alarmName: 'Svc-eu-west-3-BookingProbe',
+    checks: [
+      {
+        name: 'read',
+        url: 'https://abc.execute-api.eu-west-3.amazonaws.com/v1/api/progress',
+        originHeader: { name: 'x-origin-verify', secret },
+      },
+    ],
+    heartbeat: {
+      table,
+      partitionKey: { name: 'pk', value: 'rempart#probe' },
+      sortKey: { name: 'sk', value: 'eu-west-3' },
+    },
+  });
+  const t = Template.fromStack(stack);
+
+  it('runs a current Node.js Synthetics runtime every minute, code from a local bundle, artifacts encrypted', () => {
+    t.hasResourceProperties('AWS::Synthetics::Canary', {
+      Name: 'booking-euw3-ab12',
+      RuntimeVersion: 'syn-nodejs-puppeteer-13.0',
+      Schedule: Match.objectLike({ Expression: 'rate(1 minute)' }),
+      StartCanaryAfterCreation: true,
+      Code: Match.objectLike({ Handler: 'region-probe.handler', S3Bucket: Match.anyValue() }),
+      ArtifactConfig: { S3Encryption: { EncryptionMode: 'SSE_KMS', KmsKeyArn: Match.anyValue() } },
+      RunConfig: Match.objectLike({ TimeoutInSeconds: 50 }),
+    });
+  });
+
+  it('alarms when under half the runs of two 2-minute periods succeeded, missing data counting as failure', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Svc-eu-west-3-BookingProbe',
+      Namespace: 'CloudWatchSynthetics',
+      MetricName: 'SuccessPercent',
+      Statistic: 'Average',
+      Period: 120,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 50,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(probe.alarm.metric.toMetricConfig().metricStat?.metricName).toBe('SuccessPercent');
+  });
+
+  it('gives the canary exactly one managed policy: its reports, its logs, the origin secret, the heartbeat item', () => {
+    const role = Object.values(t.findResources('AWS::IAM::Role')).find((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    );
+    expect(role?.Properties.Policies).toBeUndefined();
+    expect(
+      Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p).includes('ProbeRole'),
+      ),
+    ).toEqual([]);
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'PublishRunMetrics',
+            Condition: { StringEquals: { 'cloudwatch:namespace': 'CloudWatchSynthetics' } },
+          }),
+          Match.objectLike({
+            Sid: 'ReadOriginSecrets',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: { Ref: Match.stringLikeRegexp('OriginSecret') },
+          }),
+          Match.objectLike({
+            Sid: 'WriteHeartbeatItemOnly',
+            Action: 'dynamodb:UpdateItem',
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['rempart#probe'] } },
+          }),
+          Match.objectLike({
+            Sid: 'UseTableKeyThroughDynamoDb',
+            Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-3.amazonaws.com' } },
+          }),
+        ]),
+      },
+    });
+    const json = JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy'));
+    expect(json).not.toMatch(/dynamodb:(PutItem|DeleteItem|GetItem|Query|Scan|\*)/);
+  });
+
+  it('rejects a name Synthetics refuses, no check at all, a plain-http URL and a period holding one run', () => {
+    const s = testStack();
+    const make = (props: Partial<RegionProbeProps>) => () =>
+      new RegionProbe(s, `P${s.node.children.length}`, {
+        canaryName: 'ok',
+        alarmName: 'a',
+        checks: [{ name: 'read', url: 'https://example.fr/' }],
+        ...props,
+      });
+    expect(make({ canaryName: 'Booking-eu-west-3-probe' })).toThrow(
+      /canaryName is "Booking-eu-west-3-probe"\. Fix: use 1 to 21 lower-case/,
+    );
+    expect(make({ checks: [] })).toThrow(/there is no check and no heartbeat/);
+    expect(make({ checks: [{ name: 'read', url: 'http://example.fr/' }] })).toThrow(
+      /checks "read"\.url is "http:\/\/example\.fr\/"\. Fix: use an absolute https URL/,
+    );
+    expect(make({ alarmPeriod: Duration.minutes(1) })).toThrow(
+      /alarmPeriod is 60 s for a run every 60 s\. Fix: use at least 120 s/,
+    );
+  });
+
+  it('names a canary within 21 characters, per workload, Region and deployment', () => {
+    expect(probeCanaryName('Rempart-eu-central-1', 'Booking', 'eu-central-1')).toMatch(
+      /^booking-euc1-[0-9a-f]{4}$/,
+    );
+    expect(probeCanaryName('Rempart-eu-central-1', 'Booking', 'eu-central-1')).not.toBe(
+      probeCanaryName('Other-eu-central-1', 'Booking', 'eu-central-1'),
+    );
+    expect(probeCanaryName('P', 'Averyveryverylongworkloadname', 'eu-south-2').length).toBeLessThanOrEqual(
+      21,
+    );
+  });
+});
+
+describe('the bundled canary script (what Synthetics runs)', () => {
+  const pending: http.ServerResponse[] = [];
+  let status = 200;
+  const server = http.createServer((_req, res) => res.writeHead(status).end());
+  let url = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+  });
+  afterAll(async () => {
+    for (const r of pending) r.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('exports a handler that resolves while the Region answers and throws once it does not', async () => {
+    const file = path.join(probeCodeDirectory(), 'nodejs', 'node_modules', 'region-probe.js');
+    process.env.REMPART_PROBE = JSON.stringify({
+      region: 'eu-west-3',
+      checks: [{ name: 'read', url, method: 'GET', expectStatus: [200], timeoutMs: 1000 }],
+    });
+    const logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const mod = jest.requireActual<{ handler: () => Promise<string> }>(file);
+      await expect(mod.handler()).resolves.toBe('healthy');
+      status = 502;
+      await expect(mod.handler()).rejects.toThrow(/Region probe failed: read: GET .* answered 502/);
+    } finally {
+      logs.mockRestore();
+      delete process.env.REMPART_PROBE;
+    }
   });
 });

@@ -155,6 +155,60 @@ describe('ReplicatedBucket as a replication destination', () => {
   });
 });
 
+describe('ReplicatedBucket replicating both ways', () => {
+  const one = testStack('eu-west-3');
+  const oneWay = new ReplicatedBucket(one, 'Documents', {
+    ...base(one),
+    replicateTo: { bucketName: 'docs-eu-central-1', region: 'eu-central-1', keyAlias: 'alias/docs' },
+  });
+  const two = testStack('eu-west-3');
+  const twoWay = new ReplicatedBucket(two, 'Documents', {
+    ...base(two),
+    replicateTo: {
+      bucketName: 'docs-eu-central-1',
+      region: 'eu-central-1',
+      keyAlias: 'alias/docs',
+      replicateBack: true,
+    },
+  });
+  const t1 = Template.fromStack(one);
+  const t2 = Template.fromStack(two);
+  const rule = (t: Template) =>
+    (
+      Object.values(t.findResources('AWS::S3::Bucket')).find(
+        (b) => b.Properties?.ReplicationConfiguration,
+      ) as {
+        Properties: { ReplicationConfiguration: { Rules: Array<Record<string, unknown>> } };
+      }
+    ).Properties.ReplicationConfiguration.Rules[0];
+
+  it('syncs replica modifications on its own rule only when replicating back', () => {
+    expect(rule(t2).SourceSelectionCriteria).toEqual({
+      SseKmsEncryptedObjects: { Status: 'Enabled' },
+      ReplicaModifications: { Status: 'Enabled' },
+    });
+    expect(rule(t1).SourceSelectionCriteria).toEqual({ SseKmsEncryptedObjects: { Status: 'Enabled' } });
+  });
+
+  it("sets the destination bucket's rule back here, in its Region, and only then", () => {
+    t2.resourceCountIs('Custom::S3ReplicateBack', 1);
+    t1.resourceCountIs('Custom::S3ReplicateBack', 0);
+    expect(oneWay.replicateBackRole).toBeUndefined();
+    expect(twoWay.replicateBackRole).toBeTruthy();
+    const create = JSON.stringify(
+      Object.values(t2.findResources('Custom::S3ReplicateBack'))[0]?.Properties.Create,
+    );
+    expect(create).toMatch(/\\"action\\":\\"PutBucketReplication\\"/);
+    expect(create).toMatch(/\\"region\\":\\"eu-central-1\\"/);
+    expect(create).toMatch(/\\"Bucket\\":\\"docs-eu-central-1\\"/);
+    expect(create).toMatch(/ReplicaModifications\\":\{\\"Status\\":\\"Enabled/);
+  });
+
+  it("keeps the rule-setter's provider out of compliance findings with an encrypted log group of a year", () => {
+    t2.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
+  });
+});
+
 describe('ReplicatedBucket rejects bad props', () => {
   const dest = {
     bucketName: 'rempart-docs-eu-central-1',

@@ -62,3 +62,45 @@ describe('ResiliencePolicy', () => {
     expect(() => build({ stackArns: [] })).toThrow(/stackArns is empty/);
   });
 });
+
+describe('ResiliencePolicy scheduled assessment permissions', () => {
+  const template = build();
+
+  it('runs daily assessments with a role-based permission model and an invoker role only Resilience Hub assumes', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    const [roleId, role] = Object.entries(roles)[0];
+    expect(Object.keys(roles)).toHaveLength(1);
+    template.hasResourceProperties('AWS::ResilienceHub::App', {
+      AppAssessmentSchedule: 'Daily',
+      PermissionModel: { Type: 'RoleBased', InvokerRoleName: { Ref: roleId } },
+    });
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'resiliencehub.amazonaws.com' },
+      },
+    ]);
+    // Read-only, AWS-maintained: the policy the Resilience Hub documentation gives the invoker role.
+    expect(role.Properties.ManagedPolicyArns).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSResilienceHubAsssessmentExecutionPolicy'],
+        ],
+      },
+    ]);
+    expect(role.Properties.Policies).toBeUndefined();
+    expect(
+      template.findResources('AWS::ResilienceHub::App')[
+        Object.keys(template.findResources('AWS::ResilienceHub::App'))[0]
+      ].DependsOn,
+    ).toEqual([roleId]);
+  });
+
+  it('without a permission model a daily schedule would need AwsResilienceHubPeriodicAssessmentRole: none is relied on', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/AwsResilienceHubPeriodicAssessmentRole/);
+    const app = Object.values(template.findResources('AWS::ResilienceHub::App'))[0];
+    expect(app.Properties.PermissionModel.Type).toBe('RoleBased');
+  });
+});

@@ -5,6 +5,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
   ResilientDistribution,
@@ -13,6 +14,7 @@ import {
 import { retryPageHtml } from '../../lib/constructs/resilient-distribution/error-pages/retry-page';
 import { RetryPageBucket } from '../../lib/constructs/resilient-distribution/retry-page';
 import { behavior, distributionConfig } from '../edge/cfn-types';
+import { cacheKeyOf, type CachePolicyConfig } from '../edge/cache-key';
 import { testStack } from '../helpers/synth';
 
 const WEB_ACL = 'arn:aws:wafv2:us-east-1:111111111111:global/webacl/booking/0123';
@@ -61,6 +63,8 @@ describe('ResilientDistribution', () => {
       HttpVersion: 'http2and3',
       WebACLId: WEB_ACL,
       PriceClass: 'PriceClass_100',
+      // A static site answers "/" with its page, never with a bucket listing or error.
+      DefaultRootObject: 'index.html',
     });
   });
 
@@ -99,10 +103,14 @@ describe('ResilientDistribution', () => {
     expect(read).toMatchObject({ TargetOriginId: groups[1].Id, AllowedMethods: ['GET', 'HEAD', 'OPTIONS'] });
   });
 
-  it('micro-caches reads for 5 seconds', () => {
+  it('micro-caches reads for 5 seconds, keyed on the path only when the route reads no parameter', () => {
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({ DefaultTTL: 5, MaxTTL: 5, MinTTL: 0 }),
     });
+    const [policy] = Object.values(template.findResources('AWS::CloudFront::CachePolicy'));
+    const key = cacheKeyOf(policy.Properties.CachePolicyConfig as CachePolicyConfig);
+    expect(key('/api/centres?r=1')).toBe(key('/api/centres?r=2'));
+    expect(key('/api/centres?r=1')).toBe(key('/api/centres'));
   });
 
   it('routes writes to one origin (a failover DNS name), uncached, every method', () => {
@@ -173,9 +181,10 @@ describe('ResilientDistribution', () => {
     for (const personal of ['c-ip', 'c-port', 'x-forwarded-for', 'cs(Cookie)', 'cs-uri-query']) {
       expect(fields).not.toContain(personal);
     }
+    // Connection data is kept a year (LCEN, décret 2021-1362), under a customer-managed key.
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      KmsKeyId: Match.anyValue(),
-      RetentionInDays: 30,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+      RetentionInDays: 365,
     });
   });
 });
@@ -215,6 +224,60 @@ describe('ResilientDistribution validation', () => {
       'neither certificate nor zone',
       { hostedZone: undefined },
       /neither certificate nor hostedZone is given/,
+    ],
+  ])('rejects %s', (_what, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  it.each<[string, Partial<ResilientDistributionProps>, RegExp]>([
+    [
+      'query parameters on a write route',
+      { routes: [{ pathPattern: '/w', kind: 'write', origin: http, queryParameters: ['a'] }] },
+      /routes "\/w" is a write route with queryParameters/,
+    ],
+    [
+      'a query parameter that is not a name',
+      { routes: [{ pathPattern: '/r/*', kind: 'read', origin: http, queryParameters: ['a b'] }] },
+      /has query parameter "a b"/,
+    ],
+    [
+      'more query parameters than a cache key holds',
+      {
+        routes: [
+          {
+            pathPattern: '/r/*',
+            kind: 'read',
+            origin: http,
+            queryParameters: Array.from({ length: 11 }, (_, i) => `p${i}`),
+          },
+        ],
+      },
+      /lists 11 query parameters\. Fix: keep at most 10/,
+    ],
+    [
+      'a viewer-request function on a route that does not exist',
+      { viewerRequest: { function: gateFunction(), pathPatterns: ['/nope/*'] } },
+      /viewerRequest\.pathPatterns has "\/nope\/\*", which is not a route/,
+    ],
+    [
+      'a viewer-request function on no route',
+      { viewerRequest: { function: gateFunction() } },
+      /viewerRequest names no route/,
+    ],
+    [
+      'a root object with a leading slash',
+      { defaultRootObject: '/index.html' },
+      /defaultRootObject is "\/index\.html"/,
+    ],
+    [
+      'access logs kept less than a year',
+      {
+        accessLogging: {
+          encryptionKey: new kms.Key(testStack('us-east-1'), 'K'),
+          retention: logs.RetentionDays.SIX_MONTHS,
+        },
+      },
+      /accessLogging\.retention is 180 days\. Fix: keep CloudFront access logs at least 365 days/,
     ],
   ])('rejects %s', (_what, props, message) => {
     expect(() => build(props)).toThrow(message);
@@ -266,6 +329,20 @@ describe('RetryPageBucket', () => {
       VersioningConfiguration: { Status: 'Enabled' },
     });
     expect(page.pagePath).toBe('/_rempart/retry.html');
+  });
+
+  it('expires old page versions, so the versioned bucket does not grow with every deploy', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Status: 'Enabled',
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ],
+      },
+    });
   });
 
   it('writes the bilingual page through a custom resource allowed to put that one object only', () => {
@@ -361,5 +438,112 @@ describe('ResilientDistribution client cookie', () => {
     expect(() => build({ clientCookie: 'bad cookie;' })).toThrow(
       /clientCookie is "bad cookie;"\. Fix: use 1-64 letters/,
     );
+  });
+});
+
+/** A stand-in for a waiting-room gate: any viewer-request function with a KeyValueStore. */
+function gateFunction(): cloudfront.IFunction {
+  const stack = testStack('us-east-1');
+  return new cloudfront.Function(stack, 'Gate', {
+    code: cloudfront.FunctionCode.fromInline('function handler(event) { return event.request; }'),
+    runtime: cloudfront.FunctionRuntime.JS_2_0,
+    keyValueStore: new cloudfront.KeyValueStore(stack, 'Store'),
+  });
+}
+
+describe('ResilientDistribution cache keys', () => {
+  const { stack: s } = build({
+    routes: [
+      {
+        pathPattern: '/api/bookings',
+        kind: 'write',
+        origin: new origins.HttpOrigin('origin.rdv.rempart-demo.fr'),
+      },
+      {
+        pathPattern: '/api/slots/*',
+        kind: 'read',
+        origin: new origins.HttpOrigin('api-a.example.com'),
+        queryParameters: ['date', 'centre'],
+      },
+      { pathPattern: '/api/*', kind: 'read', origin: new origins.HttpOrigin('api-a.example.com') },
+    ],
+  });
+  const t = Template.fromStack(s);
+  const policies = t.findResources('AWS::CloudFront::CachePolicy');
+  const cfg = distributionConfig(t);
+
+  it('keys a read route on the parameters it declares only (a whitelist), and the behaviour uses that policy', () => {
+    const slots = behavior(cfg, '/api/slots/*');
+    const id = (slots.CachePolicyId as { Ref: string }).Ref;
+    const config = policies[id].Properties.CachePolicyConfig as CachePolicyConfig;
+    expect(config.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig).toEqual({
+      QueryStringBehavior: 'whitelist',
+      QueryStrings: ['centre', 'date'],
+    });
+    const key = cacheKeyOf(config);
+    // A cache-busting parameter does not reach the key: the origin is not asked again.
+    expect(key('/api/slots/c1?date=2027-01-14&r=81736')).toBe(key('/api/slots/c1?r=5&date=2027-01-14'));
+    expect(key('/api/slots/c1?date=2027-01-14')).not.toBe(key('/api/slots/c1?date=2027-01-15'));
+  });
+
+  it('never forwards every query string on any behaviour', () => {
+    for (const p of Object.values(policies)) {
+      const qs = (p.Properties.CachePolicyConfig as CachePolicyConfig)
+        .ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig;
+      expect(['none', 'whitelist']).toContain(qs.QueryStringBehavior);
+    }
+    const read = behavior(cfg, '/api/*');
+    expect(read.CachePolicyId).not.toEqual(behavior(cfg, '/api/slots/*').CachePolicyId);
+  });
+});
+
+describe('ResilientDistribution viewer-request hook', () => {
+  const stack = testStack('us-east-1');
+  const gate = new cloudfront.Function(stack, 'Gate', {
+    code: cloudfront.FunctionCode.fromInline('function handler(event) { return event.request; }'),
+    runtime: cloudfront.FunctionRuntime.JS_2_0,
+    keyValueStore: new cloudfront.KeyValueStore(stack, 'Store'),
+  });
+  const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+    hostedZoneId: 'Z0REMPARTDEMO00000000',
+    zoneName: 'rempart-demo.fr',
+  });
+  const http = (host: string) => new origins.HttpOrigin(host);
+  new ResilientDistribution(stack, 'Dist', {
+    domainName: 'rdv.rempart-demo.fr',
+    hostedZone: zone,
+    webAclArn: WEB_ACL,
+    clientCookie: 'rempart-session',
+    defaultRoute: { kind: 'static', origin: http('site.example.com') },
+    routes: [
+      { pathPattern: '/api/bookings', kind: 'write', origin: http('origin.rdv.rempart-demo.fr') },
+      { pathPattern: '/api/*', kind: 'read', origin: http('api.example.com') },
+    ],
+    viewerRequest: { function: gate, pathPatterns: ['/api/bookings'], defaultRoute: true },
+    retryPage: { origin: http('pages.example.com'), path: '/_rempart/retry.html' },
+    accessLogging: { encryptionKey: new kms.Key(stack, 'Key') },
+  });
+  const cfg = distributionConfig(Template.fromStack(stack));
+  const gateArn = { 'Fn::GetAtt': [expect.stringMatching(/^Gate/), 'FunctionARN'] };
+  const viewerRequest = (b: {
+    FunctionAssociations?: ReadonlyArray<{ EventType: string; FunctionARN: unknown }>;
+  }) => (b.FunctionAssociations ?? []).filter((f) => f.EventType === 'viewer-request');
+
+  it('runs the function on the chosen routes and the default route, next to the viewer-response cookie', () => {
+    expect(viewerRequest(behavior(cfg, '/api/bookings'))).toEqual([
+      { EventType: 'viewer-request', FunctionARN: gateArn },
+    ]);
+    expect(viewerRequest(cfg.DefaultCacheBehavior)).toEqual([
+      { EventType: 'viewer-request', FunctionARN: gateArn },
+    ]);
+    expect(behavior(cfg, '/api/bookings').FunctionAssociations?.map((f) => f.EventType)).toEqual([
+      'viewer-request',
+      'viewer-response',
+    ]);
+  });
+
+  it('leaves the other routes and the retry page alone', () => {
+    expect(viewerRequest(behavior(cfg, '/api/*'))).toEqual([]);
+    expect(viewerRequest(behavior(cfg, '/_rempart/*'))).toEqual([]);
   });
 });

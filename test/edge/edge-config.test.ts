@@ -13,22 +13,24 @@ const bookingRules = (...rules: unknown[]) => ({ edge: { booking: { rateRules: r
 
 describe('edge configuration defaults', () => {
   const edge = testConfig().edge;
-  it('limits writes to 100 and clients to 500 per 5 minutes, keyed on address and session cookie', () => {
-    expect(edge.booking.rateRules.map((r) => [r.name, r.limit, r.windowSeconds])).toEqual([
-      ['BookingWrites', 100, 300],
-      ['BookingWritesPerAddress', 1000, 300],
-      ['PerClient', 500, 300],
-      ['PerAddress', 20000, 300],
+  it('limits booking writes to 100 per client and requests to 500 per 5 minutes, floors included', () => {
+    const limits = edge.booking.clientLimits;
+    expect(limits.limits.map((l) => [l.name, l.limit, l.windowSeconds, l.clientsPerFingerprint])).toEqual([
+      ['BookingWrites', 100, 300, 1],
+      ['AllRequests', 500, 300, undefined],
     ]);
-    expect(edge.booking.rateRules[0].scopeDown).toEqual({ methods: ['POST'], pathPrefix: '/api/bookings' });
-    expect(edge.booking.rateRules[1]).toMatchObject({
-      keys: [{ type: 'ip' }],
-      scopeDown: { methods: ['POST'], pathPrefix: '/api/bookings' },
+    expect(limits.limits[0].scope).toEqual({
+      methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      pathPrefixes: ['/api/bookings'],
     });
-    expect(edge.booking.rateRules[2].keys).toEqual([
-      { type: 'ip' },
-      { type: 'cookie', name: 'rempart-session' },
-    ]);
+    expect(limits.sessionCookie).toBe('rempart-session');
+    expect(limits.peoplePerSharedAddress).toBe(40);
+  });
+
+  it('covers every write method on the ENT, with a fingerprint floor sized for a class on identical devices', () => {
+    const [writes] = edge.ent.clientLimits.limits;
+    expect(writes.scope).toEqual({ methods: ['POST', 'PUT', 'PATCH', 'DELETE'] });
+    expect(writes.clientsPerFingerprint).toBe(10);
   });
 
   it('keeps Shield Advanced off, and starts it in count when switched on', () => {
@@ -39,11 +41,33 @@ describe('edge configuration defaults', () => {
     });
   });
 
-  it('starts the managed groups that can misfire in count, and Bot Control off', () => {
-    expect(edge.booking.managedGroups.common).toEqual({ enabled: true, countOnly: true });
-    expect(edge.booking.managedGroups.antiDdos).toEqual({ enabled: true, countOnly: true });
-    expect(edge.booking.managedGroups.knownBadInputs).toEqual({ enabled: true, countOnly: false });
-    expect(edge.booking.managedGroups.botControl.enabled).toBe(false);
+  it('blocks with Anti-DDoS, Common, known bad inputs, IP reputation and anonymous IPs; Bot Control off for cost', () => {
+    for (const w of [edge.booking, edge.ent]) {
+      for (const g of ['antiDdos', 'common', 'knownBadInputs', 'ipReputation', 'anonymousIp'] as const) {
+        expect([g, w.managedGroups[g].enabled, w.managedGroups[g].countOnly]).toEqual([g, true, false]);
+      }
+      expect(w.managedGroups.anonymousIp.countRules).toEqual(['AnonymousIPList']);
+      expect(w.managedGroups.botControl).toMatchObject({ enabled: false, inspectionLevel: 'COMMON' });
+    }
+    expect(edge.ent.managedGroups.common.countRules).toEqual([
+      'SizeRestrictions_BODY',
+      'CrossSiteScripting_BODY',
+    ]);
+  });
+
+  it('answers booking write bodies above 8 KB with 413 at the edge', () => {
+    expect(edge.booking.bodySizeLimit).toEqual({
+      maxBytes: 8192,
+      scope: { methods: ['POST', 'PUT', 'PATCH', 'DELETE'], pathPrefixes: ['/api/'] },
+    });
+  });
+
+  it('keeps security logs a year and rotates the origin secret every 30 days', () => {
+    expect(edge.waf.logRetentionDays).toBe(365);
+    expect(edge.originVerify).toMatchObject({
+      rotationDays: 30,
+      replicaKeyAlias: 'alias/rempart/origin-secret-replicas',
+    });
   });
 
   it('requires TLS 1.2 (2021), micro-caches reads 5 s and caches errors 10 s', () => {
@@ -77,19 +101,53 @@ describe('bad edge configuration fails with the field, the value and the fix', (
     [
       'an empty scope-down',
       bookingRules(rule({ scopeDown: {} })),
-      /rateRules\.0\.scopeDown: is empty.*Fix: give methods, pathPrefix or both/,
+      /rateRules\.0\.scopeDown: is empty.*Fix: give methods, pathPrefixes or both/,
     ],
     [
       'a relative scope-down path',
-      bookingRules(rule({ scopeDown: { pathPrefix: 'api' } })),
-      /scopeDown\.pathPrefix: must be an absolute URL path/,
+      bookingRules(rule({ scopeDown: { pathPrefixes: ['api'] } })),
+      /scopeDown\.pathPrefixes\.0: must be an absolute, lower-case URL path/,
     ],
     [
-      'two rules with one name',
-      bookingRules(rule(), rule()),
-      /rateRules\.1\.name: is used by two rate rules/,
+      'an upper-case scope-down path (paths are compared lower-cased)',
+      bookingRules(rule({ scopeDown: { pathPrefixes: ['/API/'] } })),
+      /pathPrefixes\.0: must be an absolute, lower-case URL path/,
     ],
-    ['no rate rule', bookingRules(), /edge\.booking\.rateRules: is empty/],
+    [
+      'an extra rule named like a client-limit rule',
+      bookingRules(rule({ name: 'BookingWritesPerAddress' })),
+      /edge\.booking: rate rule "BookingWritesPerAddress": name is used twice/,
+    ],
+    [
+      'more rate rules than a web ACL holds',
+      bookingRules(rule({ name: 'A' }), rule({ name: 'B' }), rule({ name: 'C' }), rule({ name: 'D' })),
+      /edge\.booking: the client limits and rate rules make 11 rate-based rules; AWS WAF allows 10/,
+    ],
+    [
+      'no client limit',
+      { edge: { booking: { clientLimits: { limits: [] } } } },
+      /edge\.booking\.clientLimits\.limits: is empty/,
+    ],
+    [
+      'a shared range that is not CIDR',
+      { edge: { ent: { clientLimits: { sharedAddresses: { ipv4: ['10.0.0.300/24'], ipv6: [] } } } } },
+      /edge\.ent\.clientLimits\.sharedAddresses\.ipv4\.0: is not an IPv4 CIDR range/,
+    ],
+    [
+      'a body limit beyond what WAF inspects',
+      { edge: { booking: { bodySizeLimit: { maxBytes: 20000 } } } },
+      /edge\.booking\.bodySizeLimit\.maxBytes: must be below 16384/,
+    ],
+    [
+      'an exclusion that is not a rule name',
+      { edge: { booking: { managedGroups: { common: { countRules: ['not a rule'] } } } } },
+      /managedGroups\.common\.countRules\.0: is not a rule name/,
+    ],
+    [
+      'a replica on the AWS-managed key',
+      { edge: { originVerify: { replicaKeyAlias: 'alias/aws/secretsmanager' } } },
+      /edge\.originVerify\.replicaKeyAlias: is an AWS-managed key alias/,
+    ],
     [
       'a certificate outside us-east-1',
       { edge: { booking: { certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc-123' } } },
@@ -118,8 +176,13 @@ describe('bad edge configuration fails with the field, the value and the fix', (
     ],
     [
       'a log retention CloudWatch refuses',
-      { edge: { waf: { logRetentionDays: 10 } } },
-      /edge\.waf\.logRetentionDays: must be a CloudWatch Logs retention/,
+      { edge: { waf: { logRetentionDays: 500 } } },
+      /edge\.waf\.logRetentionDays: must be a CloudWatch Logs retention of at least 365 days/,
+    ],
+    [
+      'security logs kept less than a year',
+      { edge: { waf: { logRetentionDays: 30 } } },
+      /edge\.waf\.logRetentionDays: .*at least 365 days: French rules on connection data \(LCEN, décret 2021-1362\)/,
     ],
     [
       'a TLS policy older than 2021',

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { RempartConfig } from '../../lib/config/schema';
 import { LogEncryptionKey } from '../../lib/constructs/log-encryption-key/log-encryption-key';
 import { RegionalApiOrigin } from '../../lib/constructs/resilient-distribution/regional-api-origin';
-import { EdgeStack } from '../../lib/platform/edge-stack';
+import { EdgeKeyStack, EdgeStack } from '../../lib/platform/edge-stack';
 import type { WorkloadEdgeSpec } from '../../lib/platform/workload';
 import { bookingEdgeSpec } from '../../lib/workloads/booking';
 import { testApp, testConfig } from '../helpers/synth';
@@ -42,16 +42,22 @@ export function standInRegion(app: App, config: RempartConfig, region: string) {
 export function edgeApp(overrides: unknown = {}) {
   const app = testApp();
   const config = testConfig(overrides);
+  // The replica key must exist before the Regions' secrets replicate to us-east-1.
+  const edgeKeys = new EdgeKeyStack(app, 'EdgeKeys', {
+    config,
+    env: { account: ACCOUNT, region: config.regions.edge },
+  });
   const regions = [config.regions.primary, config.regions.secondary].map((r) =>
     standInRegion(app, config, r),
   );
+  for (const r of regions) r.stack.addStackDependency(edgeKeys);
   const edge = new EdgeStack(app, 'Edge', {
     config,
     env: { account: ACCOUNT, region: config.regions.edge },
     workloads: [{ id: 'Booking', edge: standInBookingEdge(config, regions) }],
   });
   for (const r of regions) edge.addStackDependency(r.stack);
-  return { app, config, regions, edge };
+  return { app, config, regions, edge, edgeKeys };
 }
 
 /** The booking workload's own edge specification, over the stand-in Regions. */

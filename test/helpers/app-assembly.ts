@@ -14,6 +14,7 @@ import {
 import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { addControlTowerGate } from '../../lib/compliance/control-tower';
 import { composeRempart } from '../../lib/rempart-app';
 import { cdkJsonContext, testConfig } from './synth';
 
@@ -25,7 +26,10 @@ import { cdkJsonContext, testConfig } from './synth';
  * file that can change a template and by the variant's overrides.
  */
 export const VARIANTS = {
-  /** The embedded default, with aws-cdk-lib's built-in CloudFormation validation on, as CI's gate. */
+  /**
+   * The embedded default, with the gates `cdk synth` leaves to CI: aws-cdk-lib's built-in
+   * CloudFormation validation and AWS Control Tower's proactive controls.
+   */
   default: {},
   shieldOn: {
     edge: {
@@ -35,6 +39,7 @@ export const VARIANTS = {
       },
     },
   },
+  /** Every pack Rempart claims, PCI DSS included, and AWS Control Tower's proactive controls. */
   pciOn: { compliance: { pciDss: true } },
   fisLayers: {
     resilience: {
@@ -147,6 +152,7 @@ function build(variant: Variant, dir: string): void {
       context: cdkJsonContext(),
       builtinCloudFormationValidation: variant === 'default',
     });
+    if (variant === 'default' || variant === 'pciOn') addControlTowerGate(app);
     composeRempart(app, testConfig(VARIANTS[variant]));
     try {
       app.synth();
@@ -158,6 +164,13 @@ function build(variant: Variant, dir: string): void {
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
+    // Older assemblies of this variant are stale (their sources changed): keep the cache small.
+    for (const entry of readdirSync(CACHE)) {
+      const stale = join(CACHE, entry);
+      if (entry.startsWith(`${variant}-`) && stale !== dir && !entry.includes('.')) {
+        rmSync(stale, { recursive: true, force: true });
+      }
+    }
   } finally {
     rmSync(lock, { force: true });
   }

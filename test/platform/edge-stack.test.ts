@@ -1,7 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { compliancePacks } from '../../lib/compliance/nag-packs';
 import { distributionConfig, webAclRules } from '../edge/cfn-types';
+import { EdgeKeyStack } from '../../lib/platform/edge-stack';
 import { edgeApp } from '../edge/fixtures';
+import { testApp } from '../helpers/synth';
 
 // Synthesized once each: Shield off (the default) and Shield on with proactive engagement.
 const off = edgeApp();
@@ -32,7 +34,7 @@ describe('EdgeStack (booking in front of two stand-in Regions)', () => {
     });
   });
 
-  it('uses the configured rate rules (writes 100, client 500, address backstop)', () => {
+  it('uses the configured client limits (writes 100 per client, requests 500, floors sized from configuration)', () => {
     const limits = Object.fromEntries(
       webAclRules(offTemplate).flatMap((r) =>
         r.Statement.RateBasedStatement ? [[r.Name, r.Statement.RateBasedStatement.Limit]] : [],
@@ -40,10 +42,26 @@ describe('EdgeStack (booking in front of two stand-in Regions)', () => {
     );
     expect(limits).toEqual({
       BookingWrites: 100,
-      BookingWritesPerAddress: 1000,
-      PerClient: 500,
-      PerAddress: 20000,
+      BookingWritesPerClient: 100,
+      BookingWritesPerAddress: 4000,
+      BookingWritesPerIpv6Address: 100,
+      AllRequests: 500,
+      AllRequestsPerAddress: 20000,
+      AllRequestsPerIpv6Address: 500,
     });
+    const body = webAclRules(offTemplate).find((r) => r.Name === 'BodySizeLimit');
+    expect(body?.Action).toMatchObject({ Block: { CustomResponse: { ResponseCode: 413 } } });
+  });
+
+  it("keeps WAF and CloudFront access logs a year, encrypted with the stack's customer-managed log key", () => {
+    const groups = Object.values(offTemplate.findResources('AWS::Logs::LogGroup')) as Array<{
+      Properties: { LogGroupName?: string; RetentionInDays: number; KmsKeyId: unknown };
+    }>;
+    expect(groups.length).toBeGreaterThanOrEqual(2);
+    for (const g of groups) {
+      expect(g.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
+      expect(g.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LogKey/), 'Arn'] });
+    }
   });
 
   it("serves the site from both Regions' buckets through origin access control", () => {
@@ -59,7 +77,9 @@ describe('EdgeStack (booking in front of two stand-in Regions)', () => {
     const apiOrigins = distributionConfig(offTemplate).Origins.filter(
       (o) => o.CustomOriginConfig && o.OriginCustomHeaders,
     );
-    expect(apiOrigins).toHaveLength(3); // two read origins and the write origin
+    // The write origin, and each Region's API once per read behaviour (API reads, waiting-room
+    // status and tickets): CloudFront origin groups take origins of their own.
+    expect(apiOrigins).toHaveLength(5);
     for (const o of apiOrigins) {
       expect(o.OriginCustomHeaders).toEqual([
         {
@@ -159,34 +179,51 @@ describe('EdgeStack (booking in front of two stand-in Regions)', () => {
   });
 });
 
+describe('EdgeKeyStack', () => {
+  it('lets the replica key be used through Secrets Manager in us-east-1 only', () => {
+    const policy = JSON.stringify(Template.fromStack(off.edgeKeys).toJSON());
+    expect(policy).toContain('secretsmanager.us-east-1.amazonaws.com');
+    expect(policy).not.toMatch(/(dynamodb|sqs|s3)\.us-east-1\.amazonaws\.com/);
+  });
+
+  it('refuses a Region other than us-east-1', () => {
+    const app = testApp();
+    expect(() => new EdgeKeyStack(app, 'Keys', { config: off.config, env: { region: 'eu-west-3' } })).toThrow(
+      /EdgeKeyStack Keys: the stack is in eu-west-3\. Fix: give it env\.region us-east-1/,
+    );
+  });
+});
+
 describe('RegionalApiOrigin (in each stand-in Region)', () => {
   const primary = Template.fromStack(off.regions[0].stack);
 
-  it('generates the origin secret, encrypted, replicated to us-east-1 for the distribution', () => {
+  it("generates the origin secret, encrypted, replicated to us-east-1 under the edge key stack's key", () => {
     primary.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'rempart/origin-verify/eu-west-3',
       KmsKeyId: Match.anyValue(),
       GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
-      ReplicaRegions: [{ Region: 'us-east-1' }],
+      ReplicaRegions: [{ Region: 'us-east-1', KmsKeyId: 'alias/rempart/origin-secret-replicas' }],
     });
+    Template.fromStack(off.edgeKeys).hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/rempart/origin-secret-replicas',
+    });
+    Template.fromStack(off.edgeKeys).hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    expect(off.regions[0].stack.dependencies).toContain(off.edgeKeys);
   });
 
-  it('guards the API stage with a REGIONAL web ACL that requires the header', () => {
+  it('guards the API stage with a REGIONAL web ACL that requires the header (current or previous value)', () => {
+    const match = {
+      ByteMatchStatement: Match.objectLike({
+        FieldToMatch: { SingleHeader: { Name: 'x-rempart-origin-verify-eu-west-3' } },
+        SearchString: { 'Fn::Join': Match.anyValue() },
+      }),
+    };
     primary.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: [
         Match.objectLike({
           Name: 'RejectWithoutOriginHeader',
-          Statement: {
-            NotStatement: {
-              Statement: {
-                ByteMatchStatement: Match.objectLike({
-                  FieldToMatch: { SingleHeader: { Name: 'x-rempart-origin-verify-eu-west-3' } },
-                  SearchString: { 'Fn::Join': Match.anyValue() },
-                }),
-              },
-            },
-          },
+          Statement: { NotStatement: { Statement: { OrStatement: { Statements: [match, match] } } } },
         }),
       ],
     });

@@ -67,9 +67,10 @@ describe('capacity check on the small fixture', () => {
       'ent.tasks-at-peak@eu-west-3/peak',
       'ent.tasks-max@eu-west-3/peak',
     ]);
-    // 1,500 POST/s against 4,166.7 writes/s: the lowest headroom, so the first to saturate.
-    expect(report.firstToSaturate?.id).toBe('booking.api-write-method@eu-west-3#POST /api/orders/peak');
-    expect(report.firstToSaturate?.headroom).toBeCloseTo(1500 / 4166.67, 3);
+    // A 3,000/s stage against 6,111.1 requests/s (admitted reads and writes, and joins): the lowest
+    // headroom, so the first to saturate.
+    expect(report.firstToSaturate?.id).toBe('booking.api-stage@eu-west-3/peak');
+    expect(report.firstToSaturate?.headroom).toBeCloseTo(3000 / 6111.11, 3);
     expect(layer(report, 'booking.api-stage@eu-west-3/opening').status).toBe('saturates');
   });
 
@@ -107,7 +108,7 @@ describe('capacity check on the small fixture', () => {
   test('lists the quota increases to request per Region, and the undeclared Fargate vCPU quota to verify', () => {
     const report = checkCapacity(input, DEFAULT_PROFILE);
     expect(report.quotaRequests.map((r) => [r.region, r.quota, r.needed])).toEqual([
-      ['eu-west-3', 'API Gateway requests per second (account, Region)', 15_278],
+      ['eu-west-3', 'API Gateway requests per second (account, Region)', 10_112],
       ['eu-west-3', 'Fargate On-Demand vCPU resource count', 100],
     ]);
   });

@@ -26,8 +26,8 @@ describe('arguments', () => {
       /--context is not valid JSON/,
     );
     expect(
-      loadRempartConfig(parseArgs(['--context', '{"service":{"stage":"prod"}}'])).config?.service.stage,
-    ).toBe('prod');
+      loadRempartConfig(parseArgs(['--context', '{"service":{"stage":"staging"}}'])).config?.service.stage,
+    ).toBe('staging');
   });
 
   test('a missing assembly is synthesized first, with the same configuration flags', () => {
@@ -84,11 +84,9 @@ describe('npm run capacity', () => {
     expect(capacityMain(['--assembly', SMALL], (l) => lines.push(l))).toBe(2);
     const text = lines.join('\n');
     expect(text).toContain('DOES NOT FIT: ');
-    expect(text).toContain(
-      'First layer to saturate: booking.api-write-method@eu-west-3#POST /api/orders/peak',
-    );
+    expect(text).toContain('First layer to saturate: booking.api-stage@eu-west-3/peak');
     expect(text).toMatch(
-      /eu-west-3: API Gateway requests per second \(account, Region\) 10,000 → at least 15,278/,
+      /eu-west-3: API Gateway requests per second \(account, Region\) 10,000 → at least 10,112/,
     );
   });
 
@@ -97,6 +95,6 @@ describe('npm run capacity', () => {
     capacityMain(['--assembly', SMALL, '--json'], (l) => lines.push(l));
     const report = JSON.parse(lines.join('\n'));
     expect(report.fits).toBe(false);
-    expect(report.firstToSaturate.layer).toBe('api-write-method');
+    expect(report.firstToSaturate.layer).toBe('api-stage');
   });
 });

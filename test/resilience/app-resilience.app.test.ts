@@ -1,17 +1,21 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { compliancePacks } from '../../lib/compliance/nag-packs';
-import { composeTestApp, testConfig, regionsOf } from '../helpers/synth';
+import { Match } from 'aws-cdk-lib/assertions';
+import { appAssembly, VARIANTS } from '../helpers/app-assembly';
+import { fisTemplateProblems } from './fis-actions-reference';
+import { childSignals, healthCheckProblems } from './health-check-audit';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped CloudFormation JSON
 type CfnProps = Record<string, any>;
 
-// The whole app, composed as bin/app.ts does (built-in CloudFormation validation off: the app test
-// keeps it on). Proves the resilience controls exist for both workloads in both application Regions.
-const { stacks } = composeTestApp();
-const witness = Template.fromStack(stacks.backupVault);
+// The whole app as bin/app.ts composes it, synthesized once per run and variant (shared assembly,
+// compliance gates on: it exists only if every pack passed). Proves the resilience controls exist
+// for both workloads in both application Regions.
+const app = appAssembly('default');
+const witness = app.template('Rempart-BackupVault');
+const REGIONS = ['eu-west-3', 'eu-central-1'] as const;
 
-describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('Region %s', (region, i) => {
-  const t = Template.fromStack(stacks.resilience[i]);
+describe.each(REGIONS.map((region, i) => [region, i] as const))('Region %s', (region) => {
+  const t = app.template(`Rempart-Resilience-${region}`);
+  const bookingApi = () => app.template(`Rempart-Booking-Api-${region}`);
   const peer = region === 'eu-west-3' ? 'eu-central-1' : 'eu-west-3';
   const name = (suffix: string) => `Rempart-${region}-${suffix}`;
 
@@ -66,30 +70,83 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: name('Resilience') });
   });
 
-  it('has alarm-driven Route 53 health checks for both workloads', () => {
+  const calculated = (workload: string) =>
+    Object.keys(
+      t.findResources('AWS::Route53::HealthCheck', {
+        Properties: { HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED' }) },
+      }),
+    ).find((id) => id.startsWith(`${workload}FailoverRegionCheck`)) ?? '';
+
+  it("bases each workload's health on signals an idle Region still reports, each with its missing-data verdict", () => {
     t.resourcePropertiesCountIs(
       'AWS::Route53::HealthCheck',
       { HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED' }) },
       2,
     );
-    for (const alarm of [
-      'BookingApi5xx',
-      'BookingBookingsQueueOldestMessageAge',
-      'EntServiceNoHealthyHosts',
-    ]) {
-      t.hasResourceProperties('AWS::Route53::HealthCheck', {
-        HealthCheckConfig: {
-          Type: 'CLOUDWATCH_METRIC',
-          AlarmIdentifier: { Name: { Ref: Match.stringLikeRegexp(alarm) }, Region: region },
-          InsufficientDataHealthStatus: 'Unhealthy',
-        },
-      });
-    }
+    // Booking: the Region probe (a canary: silence is a failure) and the share of 5xx of the write
+    // method (exists only with traffic: silence is no evidence). Nothing a client drives (4xx, queue
+    // age, worker errors) moves traffic.
+    expect(childSignals(t.toJSON(), calculated('Booking'))).toEqual([
+      { metric: 'AWS/ApiGateway/5XXError', whenMissing: 'Healthy' },
+      { metric: 'CloudWatchSynthetics/SuccessPercent', whenMissing: 'Unhealthy' },
+    ]);
+    // ENT: healthy targets (the load balancer checks them every 10 s whatever the traffic) and the
+    // Region probe's write to the sessions table.
+    expect(childSignals(t.toJSON(), calculated('Ent'))).toEqual([
+      { metric: 'AWS/ApplicationELB/HealthyHostCount', whenMissing: 'Unhealthy' },
+      { metric: 'CloudWatchSynthetics/SuccessPercent', whenMissing: 'Unhealthy' },
+    ]);
   });
 
-  it('owns the booking write record: latency-routed, TTL ≤ 60 s, healthy only while every critical alarm is OK', () => {
-    const critical = stacks.resilience[i].observability.criticalAlarms.Booking.length;
-    expect(critical).toBeGreaterThanOrEqual(3);
+  it('has no health check that reads a traffic-only metric while missing data means unhealthy', () => {
+    expect(healthCheckProblems(t.toJSON())).toEqual([]);
+  });
+
+  it('the audit fails on a health check that would take an idle Region out of DNS', () => {
+    const json = JSON.parse(JSON.stringify(t.toJSON())) as { Resources: Record<string, CfnProps> };
+    const ratioCheck = Object.entries(json.Resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::Route53::HealthCheck' &&
+        r.Properties.HealthCheckConfig.InsufficientDataHealthStatus === 'Healthy',
+    );
+    expect(ratioCheck).toBeTruthy();
+    ratioCheck![1].Properties.HealthCheckConfig.InsufficientDataHealthStatus = 'Unhealthy'; // eslint-disable-line @typescript-eslint/no-non-null-assertion
+    expect(healthCheckProblems(json)).toEqual([
+      `${ratioCheck![0]}: AWS/ApiGateway/5XXError exists only with traffic, yet missing data makes the Region unhealthy`, // eslint-disable-line @typescript-eslint/no-non-null-assertion
+    ]);
+  });
+
+  it('probes the Region every minute through its own API stage and with a canary-only table write', () => {
+    const canaries = Object.values(t.findResources('AWS::Synthetics::Canary')).map(
+      (r) => r.Properties as CfnProps,
+    );
+    expect(canaries).toHaveLength(2);
+    for (const c of canaries) {
+      expect(c.Schedule.Expression).toBe('rate(1 minute)');
+      expect(c.RuntimeVersion).toMatch(/^syn-nodejs-/);
+      expect(c.Name.length).toBeLessThanOrEqual(21);
+    }
+    const booking = canaries.find((c) => c.Name.startsWith('booking-'));
+    const probe = JSON.stringify(booking?.RunConfig.EnvironmentVariables.REMPART_PROBE);
+    expect(probe).toMatch(/\/api\/progress/);
+    expect(probe).toMatch(/rempart#probe/);
+    // The canary may write its heartbeat item and nothing else of the booking table.
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'WriteHeartbeatItemOnly',
+            Action: 'dynamodb:UpdateItem',
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['rempart#probe'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('owns the booking write record: latency-routed, TTL ≤ 60 s, healthy only while every health signal is', () => {
+    const signals = childSignals(t.toJSON(), calculated('Booking')).length;
+    expect(signals).toBe(2);
     t.hasResourceProperties('AWS::Route53::RecordSet', {
       Name: 'origin.rdv.rempart-demo.fr.',
       Type: 'CNAME',
@@ -99,11 +156,22 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
       HealthCheckId: { Ref: Match.stringLikeRegexp('BookingFailoverRegionCheck') },
     });
     t.hasResourceProperties('AWS::Route53::HealthCheck', {
-      HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED', HealthThreshold: critical }),
+      HealthCheckConfig: Match.objectLike({ Type: 'CALCULATED', HealthThreshold: signals }),
     });
     // One record per Region and name: the API stack must not declare a competing one.
-    Template.fromStack(regionsOf(stacks)[i].bookingApi).resourceCountIs('AWS::Route53::RecordSet', 0);
+    bookingApi().resourceCountIs('AWS::Route53::RecordSet', 0);
   });
+
+  it('owns the ENT origin record, health-checked: ENT writes follow DNS away from a lost Region', () => {
+    t.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'origin.ent.rempart-demo.fr.',
+      Type: 'CNAME',
+      Region: region,
+      SetIdentifier: region,
+      HealthCheckId: { Ref: Match.stringLikeRegexp('EntFailoverRegionCheck') },
+    });
+  });
+
   it('backs up tagged resources daily and continuously into a locked vault, copying to the witness vault', () => {
     t.hasResourceProperties('AWS::Backup::BackupVault', {
       LockConfiguration: { MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3 },
@@ -137,6 +205,10 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     });
   });
 
+  it('grants every FIS action the permissions and targets the FIS actions reference lists', () => {
+    expect(fisTemplateProblems(t.toJSON())).toEqual([]);
+  });
+
   it('defines the AZ and Region FIS drills, each stopped by an alarm and bounded in time', () => {
     t.resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
     for (const [drill, duration] of [
@@ -157,10 +229,8 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
   });
 
   it('makes no Lambda drill and installs no FIS extension while no layer ARN is configured for the Region', () => {
-    expect(stacks.resilience[i].drills?.functionFault).toBeUndefined();
-    expect(stacks.resilience[i].drills?.queueImpairment).toBeUndefined();
-    expect(JSON.stringify(t.toJSON())).not.toMatch(/aws:lambda:invocation/);
-    const api = Template.fromStack(regionsOf(stacks)[i].bookingApi);
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/aws:lambda:invocation|FunctionFault|QueueImpairment/);
+    const api = bookingApi();
     api.resourcePropertiesCountIs('AWS::Lambda::Function', { Layers: Match.anyValue() }, 0);
     expect(JSON.stringify(api.toJSON())).not.toMatch(/AWS_FIS_CONFIGURATION_LOCATION|aws-fis/);
     // The Region's fault configuration bucket is there, ready for the layer ARN.
@@ -176,22 +246,73 @@ describe.each(stacks.resilience.map((stack, i) => [stack.region, i] as const))('
     const [app] = Object.values(apps).map((r) => r.Properties as CfnProps);
     expect(app.AppAssessmentSchedule).toBe('Daily');
     expect(app.ResourceMappings).toHaveLength(5);
+    // Scheduled assessments run with the app's own invoker role, which only Resilience Hub assumes.
+    expect(app.PermissionModel).toEqual({
+      Type: 'RoleBased',
+      InvokerRoleName: { Ref: expect.stringMatching(/InvokerRole/) },
+    });
+    const role = t.toJSON().Resources[app.PermissionModel.InvokerRoleName.Ref] as CfnProps;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'resiliencehub.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+      }),
+    ]);
   });
 
   it('tags the workloads so that backups and drills find them', () => {
-    const r = regionsOf(stacks)[i];
-    const tags = (tpl: Template, type: string) =>
+    const tags = (tpl: ReturnType<typeof app.template>, type: string) =>
       Object.values(tpl.findResources(type)).flatMap(
         (res) => (res.Properties.Tags ?? []) as { Key: string; Value: string }[],
       );
-    expect(tags(Template.fromStack(r.entData), 'AWS::S3::Bucket')).toContainEqual({
+    expect(tags(app.template(`Rempart-Ent-Data-${region}`), 'AWS::S3::Bucket')).toContainEqual({
       Key: 'rempart:backup',
       Value: 'daily',
     });
-    expect(tags(Template.fromStack(r.bookingApi), 'AWS::Lambda::Function')).toContainEqual({
+    expect(tags(bookingApi(), 'AWS::Lambda::Function')).toContainEqual({
       Key: 'rempart:fis-target',
       Value: 'queue-worker',
     });
+  });
+});
+
+describe('ENT at the edge: every method follows the health-checked name', () => {
+  const edge = app.template('Rempart-Edge');
+  const distribution = Object.values(edge.findResources('AWS::CloudFront::Distribution'))
+    .map((r) => r.Properties.DistributionConfig as CfnProps)
+    .find((d) => JSON.stringify(d.Aliases).includes('ent.rempart-demo.fr'));
+
+  it('sends POST/PUT/PATCH/DELETE to origin.ent.<domain>, which Route 53 answers only with healthy Regions', () => {
+    const behaviour = distribution?.DefaultCacheBehavior as CfnProps;
+    expect(behaviour.AllowedMethods).toEqual(expect.arrayContaining(['POST', 'PUT', 'PATCH', 'DELETE']));
+    const group = (distribution?.OriginGroups.Items as CfnProps[]).find(
+      (g) => g.Id === behaviour.TargetOriginId,
+    );
+    const [primaryId, fallbackId] = (group?.Members.Items as CfnProps[]).map((m) => m.OriginId as string);
+    const byId = (id: string | undefined) => (distribution?.Origins as CfnProps[]).find((o) => o.Id === id);
+    // The group's primary takes every method; the fallback only GET/HEAD/OPTIONS (CloudFront's rule).
+    expect(byId(primaryId)?.DomainName).toBe('origin.ent.rempart-demo.fr');
+    expect(byId(fallbackId)?.DomainName).toBe('origin-eu-central-1.ent.rempart-demo.fr');
+    for (const o of [byId(primaryId), byId(fallbackId)]) {
+      expect(o?.CustomOriginConfig).toMatchObject({
+        OriginProtocolPolicy: 'https-only',
+        OriginSSLProtocols: ['TLSv1.2'],
+      });
+      expect((o?.OriginCustomHeaders as { HeaderName: string }[]).map((h) => h.HeaderName).sort()).toEqual([
+        'x-rempart-origin-verify-ent-eu-central-1',
+        'x-rempart-origin-verify-ent-eu-west-3',
+      ]);
+      expect(o?.VpcOriginConfig).toBeUndefined();
+    }
+  });
+
+  it('the name CloudFront uses is the record the ENT calculated health check is attached to, in both Regions', () => {
+    for (const region of REGIONS) {
+      app.template(`Rempart-Resilience-${region}`).hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'origin.ent.rempart-demo.fr.',
+        HealthCheckId: { Ref: Match.stringLikeRegexp('^EntFailoverRegionCheck') },
+      });
+    }
   });
 });
 
@@ -209,9 +330,7 @@ describe('witness Region', () => {
   });
 
   it('tags the primary global table replicas for the backup selection', () => {
-    const table = Template.fromStack(regionsOf(stacks)[0].bookingData).findResources(
-      'AWS::DynamoDB::GlobalTable',
-    );
+    const table = app.template('Rempart-Booking-Data-eu-west-3').findResources('AWS::DynamoDB::GlobalTable');
     const replicas = Object.values(table).flatMap(
       (r) => r.Properties.Replicas as { Tags?: { Key: string; Value: string }[] }[],
     );
@@ -224,15 +343,12 @@ describe('witness Region', () => {
 // The same app with the FIS Lambda extension configured in the primary Region only (a made-up
 // AWS-owned account id: the real one comes from configuration).
 describe('FIS Lambda extension configured for eu-west-3 only', () => {
-  const layer = 'arn:aws:lambda:eu-west-3:222222222222:layer:aws-fis-extension-arm64:12';
-  const configured = composeTestApp(
-    testConfig({ resilience: { drills: { lambdaExtensionLayerArns: { 'eu-west-3': layer } } } }),
-  );
-  const [paris, frankfurt] = regionsOf(configured.stacks);
-  const api = Template.fromStack(paris.bookingApi);
-  const drills = Template.fromStack(configured.stacks.resilience[0]);
+  const layer = VARIANTS.fisLayers.resilience.drills.lambdaExtensionLayerArns['eu-west-3'];
+  const configured = appAssembly('fisLayers');
+  const api = configured.template('Rempart-Booking-Api-eu-west-3');
+  const drills = configured.template('Rempart-Resilience-eu-west-3');
   const bucketArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^FaultConfig'), 'Arn'] };
-  const worker = (tpl: Template) =>
+  const worker = (tpl: ReturnType<typeof configured.template>) =>
     Object.values(tpl.findResources('AWS::Lambda::Function')).find(
       (f) => f.Properties.Environment?.Variables?.AWS_FIS_CONFIGURATION_LOCATION,
     );
@@ -300,19 +416,15 @@ describe('FIS Lambda extension configured for eu-west-3 only', () => {
     expect(JSON.stringify(drills.toJSON())).not.toMatch(/OutputName":"[^"]*FaultConfig/);
     expect(JSON.stringify(drills.toJSON())).toMatch(/aws:lambda:invocation-error/);
     expect(JSON.stringify(drills.toJSON())).toMatch(/aws:lambda:invocation-add-delay/);
+    expect(fisTemplateProblems(drills.toJSON())).toEqual([]);
   });
 
   it('leaves the Region without a layer ARN as it was', () => {
-    Template.fromStack(configured.stacks.resilience[1]).resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
-    expect(worker(Template.fromStack(frankfurt.bookingApi))).toBeUndefined();
+    configured.template('Rempart-Resilience-eu-central-1').resourceCountIs('AWS::FIS::ExperimentTemplate', 2);
+    expect(worker(configured.template('Rempart-Booking-Api-eu-central-1'))).toBeUndefined();
   });
 
-  it('passes every claimed pack with no unacknowledged finding', () => {
-    const findings = compliancePacks(configured.app).flatMap((pack) =>
-      pack
-        .validateScope(configured.app)
-        .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
-    );
-    expect(findings).toEqual([]);
+  it('passes every claimed pack with no unacknowledged finding (the assembly exists only then)', () => {
+    expect(Object.keys(configured.stacks)).toContain('Rempart-Resilience-eu-west-3');
   });
 });

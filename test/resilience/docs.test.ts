@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import {
   failoverDetectionSeconds,
   HEALTH_CHECK_PROPAGATION_SECONDS,
+  METRIC_PUBLICATION_SECONDS,
+  probeDetectionBudget,
+  ratioDetectionBudget,
 } from '../../lib/config/sections/resilience';
 import { testConfig } from '../helpers/synth';
 
@@ -27,11 +30,18 @@ describe('docs/resilience.md matches the default configuration', () => {
     contains(`Tier: \`${r.resilienceHub.tier}\``);
   });
 
-  it('states the failover time and its parts', () => {
-    contains(`| alarm evaluation | ${r.alarms.periodSeconds * r.alarms.evaluationPeriods} |`);
+  it('states the failover time and its parts, step by step as the configuration computes them', () => {
+    for (const step of probeDetectionBudget(r))
+      contains(`| ${step.step} | ${step.seconds} | ${step.setting.includes('fixed') ? '' : '`'}`);
+    contains(`| metric publication | ${METRIC_PUBLICATION_SECONDS} |`);
     contains(`| Route 53 acting on the health status | ${HEALTH_CHECK_PROPAGATION_SECONDS} |`);
     contains(`| record TTL | ${r.failover.recordTtlSeconds} |`);
-    contains(`| **total** | **${failoverDetectionSeconds(r)}** |`);
+    contains(
+      `| **total** | **${failoverDetectionSeconds(r)}** | must fit in the Region RTO (${r.objectives.region.rtoMinutes * 60} s)`,
+    );
+    const ratio = ratioDetectionBudget(r).reduce((a, s) => a + s.seconds, 0);
+    contains(`${r.alarms.periodSeconds * r.alarms.evaluationPeriods} s of alarm periods`);
+    contains(`= ${ratio} s`);
     expect(failoverDetectionSeconds(r)).toBeLessThanOrEqual(r.objectives.region.rtoMinutes * 60);
   });
 

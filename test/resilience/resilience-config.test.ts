@@ -1,6 +1,13 @@
 import { DEFAULT_CONFIG } from '../../lib/config/default-config';
 import { ConfigError, deepMerge, validateConfig } from '../../lib/config/load-config';
-import { fisExtensionLayerProblem } from '../../lib/config/sections/resilience';
+import {
+  failoverDetectionSeconds,
+  fisExtensionLayerProblem,
+  HEALTH_CHECK_PROPAGATION_SECONDS,
+  METRIC_PUBLICATION_SECONDS,
+  probeDetectionBudget,
+  ratioDetectionBudget,
+} from '../../lib/config/sections/resilience';
 import { testConfig } from '../helpers/synth';
 
 // resilience.drills.lambdaExtensionLayerArns: the AWS FIS Lambda extension per application Region.
@@ -105,5 +112,51 @@ describe('resilience retentions inside the vault lock range', () => {
     const r = testConfig().resilience;
     expect(r.backup.continuousRetentionDays).toBeLessThanOrEqual(r.vaultLock.maxRetentionDays);
     expect(r.backup.continuousRetentionDays).toBeGreaterThanOrEqual(r.vaultLock.minRetentionDays);
+  });
+});
+
+describe('failover detection budget against the declared Region RTO', () => {
+  const r = testConfig().resilience;
+  const sum = (steps: readonly { seconds: number }[]) => steps.reduce((a, s) => a + s.seconds, 0);
+
+  it('adds up a missed probe run, the failing periods, metric publication, Route 53 and the TTL', () => {
+    expect(probeDetectionBudget(r).map((s) => s.seconds)).toEqual([
+      r.probes.rateMinutes * 60,
+      r.probes.periodMinutes * 60 * r.probes.evaluationPeriods,
+      METRIC_PUBLICATION_SECONDS,
+      HEALTH_CHECK_PROPAGATION_SECONDS,
+      r.failover.recordTtlSeconds,
+    ]);
+    expect(failoverDetectionSeconds(r)).toBe(
+      Math.max(sum(probeDetectionBudget(r)), sum(ratioDetectionBudget(r))),
+    );
+  });
+
+  it('fits the default configuration inside the declared Region RTO', () => {
+    expect(failoverDetectionSeconds(r)).toBeLessThanOrEqual(r.objectives.region.rtoMinutes * 60);
+    // 60 + 240 + 60 + 30 + 60 s with the defaults.
+    expect(failoverDetectionSeconds(r)).toBe(450);
+  });
+
+  it('refuses probes too slow for the RTO, naming the settings to shorten', () => {
+    expect(
+      problemsFor({
+        resilience: {
+          regionRtoMinutes: 8,
+          objectives: { region: { rtoMinutes: 8, rpoMinutes: 1 } },
+          probes: { rateMinutes: 5, periodMinutes: 10, evaluationPeriods: 1 },
+        },
+      }),
+    ).toMatch(
+      /resilience\.objectives\.region\.rtoMinutes: is shorter than the automatic failover itself \(1050 s: a missed probe run.*Fix: raise it or shorten probes\.\*/,
+    );
+  });
+
+  it('refuses an alarm period holding a single probe run', () => {
+    expect(
+      problemsFor({ resilience: { probes: { rateMinutes: 2, periodMinutes: 3, evaluationPeriods: 2 } } }),
+    ).toMatch(
+      /resilience\.probes\.periodMinutes: holds fewer than two probe runs \(one every 2 min\).*Fix: use at least 4/,
+    );
   });
 });

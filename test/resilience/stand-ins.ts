@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { WorkloadResilience } from '../../lib/platform/workload';
 
@@ -39,13 +40,33 @@ export function standInWorkloads(
     targetType: elbv2.TargetType.IP,
   });
   loadBalancer.addListener('Http', { port: 80, defaultTargetGroups: [targetGroup] });
+  const originSecret = new secretsmanager.Secret(stack, 'OriginSecret');
   return {
     stack,
     booking: {
-      apis: [{ workload: 'Booking', restApi }],
+      apis: [
+        { workload: 'Booking', restApi, healthMethods: [{ resourcePath: '/api/bookings', method: 'POST' }] },
+      ],
+      probes: [
+        {
+          workload: 'Booking',
+          checks: [
+            {
+              name: 'read',
+              url: restApi.urlForPath('/api/progress'),
+              originHeader: { name: 'x-origin-verify', secret: originSecret },
+            },
+          ],
+          heartbeat: {
+            table,
+            partitionKey: { name: 'pk', value: 'rempart#probe' },
+          },
+        },
+      ],
       queues: [{ workload: 'Booking', label: 'Bookings', queue, deadLetterQueue }],
       functions: [{ workload: 'Booking', label: 'Worker', function: worker, timeout: Duration.seconds(30) }],
       tables: [{ workload: 'Booking', label: 'Bookings', table, replicaRegions: ['eu-central-1'] }],
+      backedUp: { tableNames: ['Rempart-dev-booking'], bucketNames: ['rempart-dev-booking-site-*'] },
       originRecord: {
         recordName: 'origin.rdv.rempart-demo.fr',
         target: `${restApi.restApiId}.execute-api.${region}.amazonaws.com`,
@@ -61,6 +82,16 @@ export function standInWorkloads(
         },
       ],
       tables: [{ workload: 'Ent', label: 'Sessions', table, replicaRegions: ['eu-central-1'] }],
+      probes: [
+        {
+          workload: 'Ent',
+          heartbeat: {
+            table,
+            partitionKey: { name: 'pk', value: 'rempart#probe' },
+            expiresAttribute: 'expiresAt',
+          },
+        },
+      ],
       originRecord: { recordName: 'origin.ent.rempart-demo.fr', target: loadBalancer.loadBalancerDnsName },
       availabilityZones: ['eu-west-3a', 'eu-west-3b', 'eu-west-3c'],
     },

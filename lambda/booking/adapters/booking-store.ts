@@ -1,14 +1,17 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { decideSeat, keys, type Outcome, type PersonHolder, type SlotState } from '../domain/model';
-import type { BookingPort } from '../domain/process-booking';
+import {
+  decideSeat,
+  decisionAttribute,
+  keys,
+  type CancellationReason,
+  type DecisionRecord,
+  type HeldBooking,
+  type PersonState,
+  type SlotState,
+} from '../domain/model';
+import type { BookingPort, SeatResult } from '../domain/process-booking';
 import { errorName, retryOnReplicatedConflict } from './dynamodb';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
@@ -20,67 +23,90 @@ function oldItem(e: unknown): Record<string, unknown> | undefined {
 }
 
 const MAX_SEAT_ATTEMPTS = 50;
+const DECISION_PREFIX = 'q:';
 
 function toSlotState(item: Record<string, unknown> | undefined): SlotState | undefined {
   if (!item) return undefined;
   const holders = item.holders instanceof Set ? [...(item.holders as Set<string>)] : [];
-  return { capacity: Number(item.capacity), booked: Number(item.booked), holders };
+  const startsAtMs = item.startsAtMs === undefined ? undefined : Number(item.startsAtMs);
+  return { capacity: Number(item.capacity), booked: Number(item.booked), holders, startsAtMs };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function toRecord(v: unknown): DecisionRecord | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  if (r.status !== 'CONFIRMED' && r.status !== 'REJECTED' && r.status !== 'CANCELLED') return undefined;
+  return {
+    status: r.status,
+    reason: str(r.reason) as DecisionRecord['reason'],
+    centreId: str(r.centreId),
+    slotId: str(r.slotId),
+    bodyHash: str(r.bodyHash),
+    acceptedAt: num(r.acceptedAt),
+    decidedAt: num(r.decidedAt) ?? 0,
+  };
+}
+
+/** The decision-relevant view of a person item (as returned by a refused write, or read). */
+export function toPersonState(item: Record<string, unknown> | undefined): PersonState {
+  if (!item) return { decisions: {} };
+  const decisions: Record<string, DecisionRecord> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (!name.startsWith(DECISION_PREFIX)) continue;
+    const record = toRecord(value);
+    if (record) decisions[name.slice(DECISION_PREFIX.length)] = record;
+  }
+  // The booking's details live in its decision record (written in the same update as `holder`).
+  const holderId = str(item.holder);
+  const held = holderId ? decisions[holderId] : undefined;
+  const holder: HeldBooking | undefined = holderId
+    ? {
+        requestId: holderId,
+        seat: held?.bodyHash ?? '',
+        centreId: held?.centreId ?? '',
+        slotId: held?.slotId ?? '',
+      }
+    : undefined;
+  const pendingId = str(item.pendingCancel);
+  const until = num(item.pendingCancelUntil);
+  return {
+    holder,
+    decisions,
+    pendingCancel: pendingId && until !== undefined ? { requestId: pendingId, until } : undefined,
+  };
+}
+
+/** DynamoDB drops undefined members only at the top level: keep records free of them. */
+function compact(record: DecisionRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }
 
 /**
- * BookingPort on DynamoDB: each method is one single-item conditional write (or one strongly
- * consistent read), valid on an MRSC global table. Conflicts between Regions are retried here.
+ * BookingPort on DynamoDB: each method is one single-item conditional write, valid on an MRSC
+ * global table (no transaction). Conflicts between Regions are retried here; the condition is
+ * evaluated again on each attempt, so a retry is safe.
+ *
+ * Person item `PERSON#<personKey>`: `holder` (the request id of the one confirmed booking, whose
+ * record says where), one `q:<requestId>` map per decided request, `nq` (their count), the gate's
+ * counters (see AdmissionStore), `gv` (their version: every write that moves `inFlight` bumps it)
+ * and `lastActivityAt` (retention).
  */
 export class DynamoBookingStore implements BookingPort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly now: () => number = Date.now,
   ) {}
 
-  async getOutcome(requestId: string): Promise<Outcome | undefined> {
-    const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.outcome(requestId), ConsistentRead: true }),
-    );
-    return res.Item ? toOutcome(res.Item) : undefined;
-  }
-
-  async claimPerson(personKey: string, requestId: string): Promise<PersonHolder | undefined> {
-    try {
-      await retryOnReplicatedConflict(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.person(personKey),
-            // A replayed claim keeps its state: a CONFIRMED person stays CONFIRMED.
-            UpdateExpression:
-              'SET requestId = :r, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :now)',
-            ConditionExpression: 'attribute_not_exists(pk) OR requestId = :r',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':r': requestId, ':claimed': 'CLAIMED', ':now': this.now() },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return undefined;
-    } catch (e) {
-      if (errorName(e) !== CONDITION_FAILED) throw e;
-      const holder = oldItem(e) ?? (await this.readPerson(personKey));
-      // The holder left between the write and the read: claim again.
-      if (!holder) return this.claimPerson(personKey, requestId);
-      return {
-        requestId: String(holder.requestId),
-        state: holder.state === 'CONFIRMED' ? 'CONFIRMED' : 'CLAIMED',
-      };
-    }
-  }
-
-  async takeSeat(
-    centreId: string,
-    slotId: string,
-    requestId: string,
-  ): Promise<'taken' | 'already-held' | 'full' | 'unknown-slot'> {
-    // Each 'retry' means another request took a seat in between; a bound turns a pathological
+  async takeSeat(centreId: string, slotId: string, seat: string, now: number): Promise<SeatResult> {
+    // Each 'retry' means another request changed the slot in between; a bound turns pathological
     // contention into an error the queue redelivers, instead of a loop until the function times out.
     for (let attempt = 0; attempt < MAX_SEAT_ATTEMPTS; attempt++) {
       try {
@@ -89,11 +115,12 @@ export class DynamoBookingStore implements BookingPort {
             new UpdateCommand({
               TableName: this.tableName,
               Key: keys.slot(centreId, slotId),
-              UpdateExpression: 'SET booked = booked + :one ADD holders :rs',
+              UpdateExpression: 'SET booked = booked + :one ADD holders :seats',
+              // A missing slot fails `booked < capacity` too (no attribute compares true).
               ConditionExpression:
-                'attribute_exists(pk) AND booked < #capacity AND NOT contains(holders, :r)',
+                'startsAtMs > :now AND booked < #capacity AND NOT contains(holders, :seat)',
               ExpressionAttributeNames: { '#capacity': 'capacity' },
-              ExpressionAttributeValues: { ':one': 1, ':r': requestId, ':rs': new Set([requestId]) },
+              ExpressionAttributeValues: { ':one': 1, ':now': now, ':seat': seat, ':seats': new Set([seat]) },
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           ),
@@ -101,8 +128,7 @@ export class DynamoBookingStore implements BookingPort {
         return 'taken';
       } catch (e) {
         if (errorName(e) !== CONDITION_FAILED) throw e;
-        const slot = toSlotState(oldItem(e) ?? (await this.readSlot(centreId, slotId)));
-        const decision = decideSeat(slot, requestId);
+        const decision = decideSeat(toSlotState(oldItem(e)), seat, now);
         if (decision !== 'retry') return decision;
       }
     }
@@ -111,93 +137,133 @@ export class DynamoBookingStore implements BookingPort {
     );
   }
 
-  async releaseSeat(centreId: string, slotId: string, requestId: string): Promise<void> {
+  async releaseSeat(centreId: string, slotId: string, seat: string): Promise<void> {
     await this.ignoringRefusal(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.slot(centreId, slotId),
-          UpdateExpression: 'SET booked = booked - :one DELETE holders :rs',
-          ConditionExpression: 'contains(holders, :r)',
-          ExpressionAttributeValues: { ':one': 1, ':r': requestId, ':rs': new Set([requestId]) },
+          UpdateExpression: 'SET booked = booked - :one DELETE holders :seats',
+          ConditionExpression: 'contains(holders, :seat)',
+          ExpressionAttributeValues: { ':one': 1, ':seat': seat, ':seats': new Set([seat]) },
         }),
       ),
     );
   }
 
-  async confirmPerson(personKey: string, requestId: string): Promise<boolean> {
+  async confirm(
+    personKey: string,
+    requestId: string,
+    record: DecisionRecord,
+    now: number,
+  ): Promise<PersonState | undefined> {
+    return this.refusedOrDone(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.person(personKey),
+          UpdateExpression:
+            'SET holder = :r, #q = :record, lastActivityAt = :now ADD nq :one, inFlight :minusOne, gv :one',
+          ConditionExpression: 'attribute_not_exists(holder) AND attribute_not_exists(#q)',
+          ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
+          ExpressionAttributeValues: {
+            ':r': requestId,
+            ':record': compact(record),
+            ':now': now,
+            ':one': 1,
+            ':minusOne': -1,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+  }
+
+  async recordDecision(
+    personKey: string,
+    requestId: string,
+    record: DecisionRecord,
+    endsRequest: boolean,
+    now: number,
+  ): Promise<PersonState | undefined> {
+    return this.refusedOrDone(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.person(personKey),
+          UpdateExpression: endsRequest
+            ? 'SET #q = :record, lastActivityAt = :now ADD nq :one, inFlight :minusOne, gv :one'
+            : 'SET #q = :record, lastActivityAt = :now ADD nq :one',
+          ConditionExpression: 'attribute_not_exists(#q)',
+          ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
+          ExpressionAttributeValues: {
+            ':record': compact(record),
+            ':now': now,
+            ':one': 1,
+            ...(endsRequest ? { ':minusOne': -1 } : {}),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+  }
+
+  async cancelHolder(
+    personKey: string,
+    requestId: string,
+    reason: CancellationReason,
+    now: number,
+  ): Promise<{ readonly cancelled: HeldBooking } | { readonly refused: PersonState }> {
     try {
-      await retryOnReplicatedConflict(() =>
+      const res = await retryOnReplicatedConflict(() =>
         this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.person(personKey),
             UpdateExpression:
-              'SET requestId = :r, #state = :confirmed, confirmedAt = if_not_exists(confirmedAt, :now)',
-            ConditionExpression: 'attribute_not_exists(pk) OR requestId = :r',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':r': requestId, ':confirmed': 'CONFIRMED', ':now': this.now() },
-          }),
-        ),
-      );
-      return true;
-    } catch (e) {
-      if (errorName(e) !== CONDITION_FAILED) throw e;
-      return false;
-    }
-  }
-
-  async releasePerson(personKey: string, requestId: string, onlyUnconfirmed: boolean): Promise<void> {
-    await this.ignoringRefusal(() =>
-      this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.person(personKey),
-          ConditionExpression: onlyUnconfirmed ? 'requestId = :r AND #state = :claimed' : 'requestId = :r',
-          ExpressionAttributeNames: onlyUnconfirmed ? { '#state': 'state' } : undefined,
-          ExpressionAttributeValues: onlyUnconfirmed
-            ? { ':r': requestId, ':claimed': 'CLAIMED' }
-            : { ':r': requestId },
-        }),
-      ),
-    );
-  }
-
-  async recordOutcome(requestId: string, outcome: Outcome, acceptedAt: number): Promise<Outcome> {
-    try {
-      await retryOnReplicatedConflict(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...keys.outcome(requestId), ...outcome, acceptedAt, decidedAt: this.now() },
-            ConditionExpression: 'attribute_not_exists(pk)',
+              'REMOVE holder, pendingCancel, pendingCancelUntil SET #q.#status = :cancelled, #q.#reason = :reason, #q.cancelledAt = :now, lastActivityAt = :now',
+            ConditionExpression: 'holder = :r',
+            ExpressionAttributeNames: {
+              '#q': decisionAttribute(requestId),
+              '#status': 'status',
+              '#reason': 'reason',
+            },
+            ExpressionAttributeValues: {
+              ':r': requestId,
+              ':cancelled': 'CANCELLED',
+              ':reason': reason,
+              ':now': now,
+            },
+            ReturnValues: 'ALL_OLD',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      return outcome;
+      const held = toPersonState(res.Attributes).holder;
+      if (!held) throw new Error(`cancelHolder: ${requestId} was the holder but the item had no booking`);
+      return { cancelled: held };
     } catch (e) {
       if (errorName(e) !== CONDITION_FAILED) throw e;
-      const existing = oldItem(e);
-      if (existing) return toOutcome(existing);
-      const read = await this.getOutcome(requestId);
-      if (!read) throw new Error(`Outcome of ${requestId} refused but absent`, { cause: e });
-      return read;
+      return { refused: toPersonState(oldItem(e)) };
     }
   }
 
-  private async readPerson(personKey: string): Promise<Record<string, unknown> | undefined> {
+  /** The person item as it stands (strongly consistent), for the status read and the operator. */
+  async readPerson(personKey: string): Promise<PersonState & { readonly item?: Record<string, unknown> }> {
     const res = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.person(personKey), ConsistentRead: true }),
     );
-    return res.Item;
+    return { ...toPersonState(res.Item), item: res.Item };
   }
 
-  private async readSlot(centreId: string, slotId: string): Promise<Record<string, unknown> | undefined> {
-    const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.slot(centreId, slotId), ConsistentRead: true }),
-    );
-    return res.Item;
+  private async refusedOrDone(op: () => Promise<unknown>): Promise<PersonState | undefined> {
+    try {
+      await retryOnReplicatedConflict(op);
+      return undefined;
+    } catch (e) {
+      if (errorName(e) !== CONDITION_FAILED) throw e;
+      return toPersonState(oldItem(e));
+    }
   }
 
   /** Compensations are conditional: a refusal means there was nothing to undo. */
@@ -209,13 +275,3 @@ export class DynamoBookingStore implements BookingPort {
     }
   }
 }
-
-function toOutcome(item: Record<string, unknown>): Outcome {
-  const centreId = String(item.centreId);
-  const slotId = String(item.slotId);
-  if (item.status === 'CONFIRMED') return { status: 'CONFIRMED', centreId, slotId };
-  const reason = item.reason === 'FULL' || item.reason === 'UNKNOWN_SLOT' ? item.reason : 'ALREADY_BOOKED';
-  return { status: 'REJECTED', reason, centreId, slotId };
-}
-
-export { toOutcome };

@@ -1,8 +1,8 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys, type Outcome } from '../domain/model';
+import { BOUNDS, decisionAttribute, keys, type DecisionRecord } from '../domain/model';
 import { slotView, type Catalogue, type Centre, type SlotView } from '../domain/views';
+import { toPersonState } from './booking-store';
 import { errorName, retryOnReplicatedConflict } from './dynamodb';
-import { toOutcome } from './booking-store';
 
 /** Read side (centres, slots, outcomes, progress) and the operator's loading path. */
 export class CatalogueStore {
@@ -30,11 +30,21 @@ export class CatalogueStore {
     );
   }
 
-  async getOutcome(requestId: string): Promise<Outcome | undefined> {
+  /**
+   * The decision recorded for one of a person's requests: one strongly consistent read of one
+   * attribute of the person item (the owner was checked from the id itself; nothing is scanned).
+   */
+  async personDecision(personKey: string, requestId: string): Promise<DecisionRecord | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.outcome(requestId) }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.person(personKey),
+        ProjectionExpression: '#q',
+        ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
+        ConsistentRead: true,
+      }),
     );
-    return res.Item ? toOutcome(res.Item) : undefined;
+    return toPersonState(res.Item).decisions[requestId];
   }
 
   async listProgress(): Promise<Array<{ region: string; processedUpTo: number }>> {
@@ -46,7 +56,11 @@ export class CatalogueStore {
    * Move this Region's cursor forward (never back). Best effort: a refused or conflicting write
    * means another worker already moved it further.
    */
-  async advanceProgress(region: string, processedUpTo: number): Promise<void> {
+  async advanceProgress(region: string, processedUpTo: number, now = Date.now()): Promise<void> {
+    // The cursor never goes back: one absurd value would freeze it for good, so bound it here too.
+    if (!Number.isSafeInteger(processedUpTo) || processedUpTo > now + BOUNDS.maxClockSkewMs) {
+      throw new RangeError(`progress cursor ${processedUpTo} is not a time within bounds`);
+    }
     try {
       await this.db.send(
         new UpdateCommand({
@@ -89,13 +103,15 @@ export class CatalogueStore {
                 TableName: this.tableName,
                 Key: keys.slot(c.centreId, s.slotId),
                 UpdateExpression:
-                  'SET centreId = :c, slotId = :s, startsAt = :t, #capacity = :cap, booked = if_not_exists(booked, :zero)',
+                  'SET centreId = :c, slotId = :s, startsAt = :t, startsAtMs = :tms, #capacity = :cap, booked = if_not_exists(booked, :zero)',
                 ConditionExpression: 'attribute_not_exists(booked) OR booked <= :cap',
                 ExpressionAttributeNames: { '#capacity': 'capacity' },
                 ExpressionAttributeValues: {
                   ':c': c.centreId,
                   ':s': s.slotId,
                   ':t': s.startsAt,
+                  // The worker refuses a slot that has started by comparing this number with its clock.
+                  ':tms': Date.parse(s.startsAt),
                   ':cap': s.capacity,
                   ':zero': 0,
                 },

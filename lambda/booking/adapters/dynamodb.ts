@@ -5,13 +5,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * The only DynamoDB operations the booking adapters issue. Every one is allowed on a
  * multi-Region strongly consistent (MRSC) global table: no TransactWriteItems / TransactGetItems
  * (MRSC rejects them), no TTL. A test records every command sent and checks it against this list.
+ * DeleteItem and Scan are the operator's retention purge only (lambda/booking/cli/purge-persons.ts).
  */
 export const MRSC_ALLOWED_COMMANDS = [
   'GetItemCommand',
-  'PutItemCommand',
   'UpdateItemCommand',
   'DeleteItemCommand',
   'QueryCommand',
+  'ScanCommand',
 ] as const;
 
 /** One document client per execution environment (module scope), reused by every invocation. */

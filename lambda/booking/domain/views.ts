@@ -1,11 +1,19 @@
 /**
  * What the read paths answer, and how long each answer may be cached. Pure: no I/O.
  *
- * Caching is the surge defence: lists are micro-cached at CloudFront for a few seconds, final
- * outcomes for minutes (they never change), and one shared "processed up to" cursor replaces a
- * million per-client status polls.
+ * Caching is the surge defence: lists are micro-cached at CloudFront for a few seconds and one
+ * shared "processed up to" cursor replaces a million per-client status polls. Personal answers (a
+ * person's own outcome) are never stored in a shared cache.
  */
-import { CENTRE_ID, MAX_SLOT_CAPACITY, REQUEST_ID, SLOT_ID, type Outcome } from './model';
+import {
+  BOUNDS,
+  CENTRE_ID,
+  MAX_SLOT_CAPACITY,
+  REQUEST_ID,
+  SLOT_ID,
+  outcomeOf,
+  type DecisionRecord,
+} from './model';
 
 export interface Centre {
   readonly centreId: string;
@@ -67,8 +75,11 @@ export function validateCatalogue(value: unknown): Catalogue {
       if (typeof slot.slotId !== 'string' || !SLOT_ID.test(slot.slotId)) {
         problems.push(`${sat}.slotId must match ${SLOT_ID.source}. Fix: e.g. "2027-01-14T10:00"`);
       }
-      if (typeof slot.startsAt !== 'string' || Number.isNaN(Date.parse(slot.startsAt))) {
+      const startsAtMs = typeof slot.startsAt === 'string' ? Date.parse(slot.startsAt) : Number.NaN;
+      if (Number.isNaN(startsAtMs)) {
         problems.push(`${sat}.startsAt is not an ISO 8601 date-time. Fix: e.g. "2027-01-14T10:00:00+01:00"`);
+      } else if (startsAtMs < BOUNDS.minStartsAtMs || startsAtMs >= BOUNDS.maxStartsAtMs) {
+        problems.push(`${sat}.startsAt is outside 2020-2099. Fix: check the year`);
       }
       const cap = slot.capacity;
       if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 0 || cap > MAX_SLOT_CAPACITY) {
@@ -85,16 +96,15 @@ export function validateCatalogue(value: unknown): Catalogue {
 
 /** Cache lifetimes, seconds. */
 export const CACHE = {
-  /** A final outcome never changes. */
-  finalStatus: 300,
-  /** A pending status: the client polls its own URL, so only its own repeats are absorbed. */
-  pendingStatus: 5,
   /** The shared cursor: one object for every client, refreshed every few seconds. */
   progress: 2,
 } as const;
 
 /** Seconds a client waits before asking again about a pending request (plus its own jitter). */
 export const PENDING_RETRY_AFTER_SECONDS = 15;
+
+/** Personal answers: never kept by CloudFront, a proxy or the browser's shared caches. */
+export const PERSONAL_CACHE_CONTROL = 'private, no-store';
 
 export interface HttpAnswer {
   readonly statusCode: number;
@@ -116,6 +126,14 @@ function json(
   };
 }
 
+function personal(statusCode: number, body: unknown, extra: Record<string, string> = {}): HttpAnswer {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': PERSONAL_CACHE_CONTROL, ...extra },
+    body: JSON.stringify(body),
+  };
+}
+
 export function notFound(what: string, maxAge: number): HttpAnswer {
   return json(404, { message: `${what} not found` }, maxAge);
 }
@@ -128,11 +146,31 @@ export function listAnswer(body: unknown, maxAge: number): HttpAnswer {
   return json(200, body, maxAge);
 }
 
-/** GET /bookings/{requestId}: the outcome, or "pending" with back-off guidance. */
-export function statusAnswer(requestId: string, outcome: Outcome | undefined): HttpAnswer {
-  if (!REQUEST_ID.test(requestId)) return badRequest('requestId is not a booking request id');
-  if (!outcome) {
-    return json(
+/** 401 from a function behind a cached authorization whose token has expired since. */
+export function unauthorized(): HttpAnswer {
+  return personal(
+    401,
+    { message: 'Your sign-in has expired. Please sign in again.' },
+    { 'www-authenticate': 'Bearer' },
+  );
+}
+
+/**
+ * GET /bookings/{requestId} for the signed-in person: their own request's outcome, or PENDING with
+ * back-off guidance. Another person's request id is answered exactly like an unknown one (404),
+ * so an id seen elsewhere tells nothing about its owner. Always `private, no-store`.
+ */
+export function statusAnswer(
+  requestId: string,
+  owned: boolean,
+  record: DecisionRecord | undefined,
+): HttpAnswer {
+  if (!REQUEST_ID.test(requestId)) {
+    return personal(400, { message: 'requestId is not a booking request id' });
+  }
+  if (!owned) return personal(404, { message: 'booking request not found' });
+  if (!record) {
+    return personal(
       200,
       {
         requestId,
@@ -141,17 +179,16 @@ export function statusAnswer(requestId: string, outcome: Outcome | undefined): H
         guidance:
           'Poll GET /progress (shared, cached) until processedUpTo[your region] >= your acceptedAt, then ask again; otherwise back off exponentially with full jitter, starting at retryAfterSeconds.',
       },
-      CACHE.pendingStatus,
       { 'retry-after': String(PENDING_RETRY_AFTER_SECONDS) },
     );
   }
-  return json(200, { requestId, ...outcome }, CACHE.finalStatus);
+  return personal(200, { requestId, ...outcomeOf(record) });
 }
 
 /**
  * GET /progress: per Region, the acceptance time up to which the worker has drained its queue
  * (approximate: SQS standard queues are not strictly ordered). A client compares the entry of the
- * Region that accepted it (the 202 names it) with its own `acceptedAt`.
+ * Region that accepted it (the 202 names it) with its own `acceptedAt`. Shared by everyone: cacheable.
  */
 export function progressAnswer(
   cursors: ReadonlyArray<{ region: string; processedUpTo: number }>,

@@ -6,8 +6,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoBookingStore } from '../adapters/booking-store';
 import { CatalogueStore } from '../adapters/catalogue-store';
 import { documentClient } from '../adapters/dynamodb';
-import { PersonBusyError, parseBookingMessage } from '../domain/model';
-import { processBooking } from '../domain/process-booking';
+import { RequestMismatchError, parseBookingMessage, type BookingMessage } from '../domain/model';
+import { processMessage } from '../domain/process-booking';
 import { requiredEnv } from './http';
 
 export interface WorkerDeps {
@@ -19,19 +19,30 @@ export interface WorkerDeps {
   readonly metrics?: Metrics;
   /** Minimum milliseconds between two cursor writes from one execution environment. */
   readonly progressIntervalMs?: number;
+  /** Clock (tests). @default Date.now */
+  readonly now?: () => number;
 }
 
 export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
+const METRIC = {
+  CONFIRMED: 'BookingConfirmed',
+  REJECTED: 'BookingRejected',
+  CANCELLED: 'BookingCancelled',
+} as const;
+
 /**
- * The booking worker: each SQS record is one booking request; a record that throws becomes a batch
- * item failure (retried, then dead-lettered) without holding back the others.
+ * The booking worker: each SQS record is one booking or cancellation; a record that throws becomes
+ * a batch item failure (retried, then dead-lettered) without holding back the others, and a batch
+ * whose every record failed is answered the same way (a partial batch response listing them all),
+ * never by throwing. Records are processed concurrently within a batch.
  */
 export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
   const store = new DynamoBookingStore(deps.db, deps.tableName);
   const progress = new CatalogueStore(deps.db, deps.tableName);
   const logger = deps.logger ?? new Logger();
   const metrics = deps.metrics;
+  const now = deps.now ?? Date.now;
   const interval = deps.progressIntervalMs ?? 1_000;
   let lastProgressWrite = 0;
 
@@ -40,14 +51,21 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     const accepted: number[] = [];
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
-      let msg;
+      const at = now();
+      let msg: BookingMessage;
       try {
-        msg = parseBookingMessage(record.body, {
-          requestId: record.messageAttributes.requestId?.stringValue,
-          acceptedAt: record.messageAttributes.acceptedAt?.stringValue,
-        });
+        msg = parseBookingMessage(
+          record.body,
+          {
+            requestId: record.messageAttributes.requestId?.stringValue,
+            acceptedAt: record.messageAttributes.acceptedAt?.stringValue,
+            operation: record.messageAttributes.operation?.stringValue,
+            personKey: record.messageAttributes.personKey?.stringValue,
+          },
+          at,
+        );
       } catch (e) {
-        // Never log the body: it may hold a person key. The message id finds it in the DLQ.
+        // Never log the body or the attributes: the message id finds them in the DLQ.
         logger.warn('malformed booking message', {
           messageId: record.messageId,
           reason: (e as Error).message,
@@ -59,34 +77,40 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       // batch leaves for redelivery.
       accepted.push(msg.acceptedAt);
       try {
-        const outcome = await processBooking(store, msg);
+        const outcome = await processMessage(store, msg, at);
         logger.info('booking decided', {
           requestId: msg.requestId,
+          kind: msg.kind,
           status: outcome.status,
-          reason: outcome.status === 'REJECTED' ? outcome.reason : undefined,
+          reason: outcome.status === 'CONFIRMED' ? undefined : outcome.reason,
           centreId: outcome.centreId,
           slotId: outcome.slotId,
           receiveCount: record.attributes.ApproximateReceiveCount,
         });
-        metrics?.addMetric(
-          outcome.status === 'CONFIRMED' ? 'BookingConfirmed' : 'BookingRejected',
-          MetricUnit.Count,
-          1,
-        );
+        metrics?.addMetric(METRIC[outcome.status], MetricUnit.Count, 1);
       } catch (e) {
-        const level = e instanceof PersonBusyError ? 'info' : 'error';
-        logger[level]('booking will be retried', { requestId: msg.requestId, error: (e as Error).name });
+        if (e instanceof RequestMismatchError) {
+          logger.error('request id replayed with another body: refused', { requestId: msg.requestId });
+          metrics?.addMetric('BookingRequestMismatch', MetricUnit.Count, 1);
+        } else {
+          logger.error('booking will be retried', { requestId: msg.requestId, error: (e as Error).name });
+        }
         throw e;
       }
     };
 
     try {
-      return await processPartialResponse(event, recordHandler, processor, { context });
+      return await processPartialResponse(event, recordHandler, processor, {
+        context,
+        // A batch that failed whole is still a list of item failures: the records that succeeded
+        // elsewhere are not at risk, and each failed one counts one receive, as any other failure.
+        throwOnFullBatchFailure: false,
+      });
     } finally {
-      const now = Date.now();
-      if (accepted.length && now - lastProgressWrite >= interval) {
-        lastProgressWrite = now;
-        await progress.advanceProgress(deps.region, Math.min(...accepted)).catch((e: unknown) => {
+      const t = now();
+      if (accepted.length && t - lastProgressWrite >= interval) {
+        lastProgressWrite = t;
+        await progress.advanceProgress(deps.region, Math.min(...accepted), t).catch((e: unknown) => {
           logger.warn('progress cursor not moved', { error: (e as Error).name });
         });
       }

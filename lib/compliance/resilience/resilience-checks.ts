@@ -24,7 +24,7 @@ export class RempartResilienceChecks extends NagPack {
 
   protected checkResource(node: CfnResource): void {
     this.applyRule({
-      info: 'The WAF web ACL has no rate-based rule.',
+      info: 'The WAF web ACL has no enforcing rate-based rule that a client cannot escape by omitting or varying a cookie or header.',
       explanation:
         'A rate-based rule blocks a client that floods the service (6 April 2021: ENT login surge and DDoS). Without one, every request reaches the origins.',
       level: NagMessageLevel.ERROR,

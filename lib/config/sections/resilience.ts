@@ -87,6 +87,18 @@ export const resilienceSectionSchema = z
         .min(5)
         .max(60, 'must be at most 60 s: resolvers would keep sending people to a lost Region. Fix: use 60'),
     }),
+    /**
+     * The Region probes (CloudWatch Synthetics canaries, one per workload and Region): the signal
+     * Route 53 follows that exists whatever the traffic.
+     */
+    probes: z.strictObject({
+      /** Minutes between runs (CloudWatch Synthetics runs at most once a minute). */
+      rateMinutes: z.number().int().min(1).max(5),
+      /** Alarm period, in minutes; it must hold at least two runs, so that one late metric is not read as missing. */
+      periodMinutes: z.number().int().min(1).max(10),
+      /** Consecutive periods with under half the runs succeeding before the Region is unhealthy. */
+      evaluationPeriods: z.number().int().min(1).max(5),
+    }),
     drills: z.strictObject({
       /** Duration of the AZ power interruption drill. */
       azPowerInterruptionMinutes: fisMinutes,
@@ -140,6 +152,11 @@ export const resilienceSectionSchema = z
       serviceCpuPercent: z.number().int().min(1).max(100),
       /** ENT 5xx responses (load balancer and targets) per period. */
       service5xxPerPeriod: positiveInt,
+      /**
+       * Share (0-1) of 5xx answers of a health method (booking: POST /api/bookings, whose 5xx a
+       * client cannot cause) that makes the Region unhealthy, each period of evaluationPeriods.
+       */
+      serverErrorRatio: z.number().gt(0).lt(1, 'must be below 1. Fix: use a share, e.g. 0.05'),
     }),
   })
   .superRefine((r, ctx) => {
@@ -192,7 +209,14 @@ export const resilienceSectionSchema = z
       issue(
         ['objectives', 'region', 'rtoMinutes'],
         r.objectives.region.rtoMinutes,
-        `is shorter than the automatic failover itself (${failoverSeconds} s of alarm evaluation, health check propagation and TTL). Fix: raise it or shorten alarms.periodSeconds, alarms.evaluationPeriods or failover.recordTtlSeconds`,
+        `is shorter than the automatic failover itself (${failoverSeconds} s: a missed probe run, alarm evaluation, metric publication, Route 53 acting and the record TTL; see docs/resilience.md). Fix: raise it or shorten probes.*, alarms.periodSeconds, alarms.evaluationPeriods or failover.recordTtlSeconds`,
+      );
+    }
+    if (r.probes.periodMinutes < 2 * r.probes.rateMinutes) {
+      issue(
+        ['probes', 'periodMinutes'],
+        r.probes.periodMinutes,
+        `holds fewer than two probe runs (one every ${r.probes.rateMinutes} min): a single late metric would look like a Region that stopped answering. Fix: use at least ${2 * r.probes.rateMinutes}`,
       );
     }
     for (const [region, layerArn] of Object.entries(r.drills.lambdaExtensionLayerArns)) {
@@ -248,6 +272,7 @@ export const resilienceDefaults: z.input<typeof resilienceSectionSchema> = {
     queueImpairmentDelayMs: 5_000,
     lambdaExtensionLayerArns: {},
   },
+  probes: { rateMinutes: 1, periodMinutes: 2, evaluationPeriods: 2 },
   alarms: {
     periodSeconds: 60,
     evaluationPeriods: 3,
@@ -264,6 +289,7 @@ export const resilienceDefaults: z.input<typeof resilienceSectionSchema> = {
     unhealthyHosts: 1,
     serviceCpuPercent: 85,
     service5xxPerPeriod: 50,
+    serverErrorRatio: 0.05,
   },
 };
 
@@ -300,17 +326,92 @@ export function objectivesInSeconds(o: RecoveryObjectives): { rtoInSecs: number;
 /** Route 53 takes about this long to act on a health check that changed status (DESIGN.md: ~30 s). */
 export const HEALTH_CHECK_PROPAGATION_SECONDS = 30;
 
-/**
- * Worst-case seconds from a Region going bad to resolvers answering with the other Region:
- * alarm evaluation + health check propagation + record TTL. The docs quote this figure.
- */
-export function failoverDetectionSeconds(r: {
+/** CloudWatch publishes a canary run's metrics about a minute after the run: a period closes late. */
+export const METRIC_PUBLICATION_SECONDS = 60;
+
+/** One line of the detection budget: what takes time, how long, which setting decides it. */
+export interface BudgetStep {
+  readonly step: string;
+  readonly seconds: number;
+  readonly setting: string;
+}
+
+type BudgetInput = {
+  probes: { rateMinutes: number; periodMinutes: number; evaluationPeriods: number };
   alarms: { periodSeconds: number; evaluationPeriods: number };
   failover: { recordTtlSeconds: number };
-}): number {
-  return (
-    r.alarms.periodSeconds * r.alarms.evaluationPeriods +
-    HEALTH_CHECK_PROPAGATION_SECONDS +
-    r.failover.recordTtlSeconds
-  );
+};
+
+/**
+ * Worst case from "the Region stops serving" to "resolvers answer with the other Region", through
+ * the signal that catches a whole-Region loss with no traffic at all: the Region probe. A failure
+ * just after a run waits one interval for the next run; the alarm needs its consecutive failing
+ * periods; CloudWatch publishes the last one late; Route 53 acts; resolvers keep the old answer one
+ * TTL.
+ */
+export function probeDetectionBudget(r: BudgetInput): BudgetStep[] {
+  return [
+    {
+      step: 'next probe run (the failure just missed one)',
+      seconds: r.probes.rateMinutes * 60,
+      setting: 'resilience.probes.rateMinutes',
+    },
+    {
+      step: 'failing alarm periods',
+      seconds: r.probes.periodMinutes * 60 * r.probes.evaluationPeriods,
+      setting: 'resilience.probes.periodMinutes × resilience.probes.evaluationPeriods',
+    },
+    {
+      step: 'metric publication',
+      seconds: METRIC_PUBLICATION_SECONDS,
+      setting: 'fixed (METRIC_PUBLICATION_SECONDS)',
+    },
+    {
+      step: 'Route 53 acting on the health status',
+      seconds: HEALTH_CHECK_PROPAGATION_SECONDS,
+      setting: 'fixed (HEALTH_CHECK_PROPAGATION_SECONDS)',
+    },
+    {
+      step: 'record TTL',
+      seconds: r.failover.recordTtlSeconds,
+      setting: 'resilience.failover.recordTtlSeconds',
+    },
+  ];
+}
+
+/** The same through an error-ratio signal (only while traffic flows): alarm periods, publication, Route 53, TTL. */
+export function ratioDetectionBudget(r: BudgetInput): BudgetStep[] {
+  return [
+    {
+      step: 'failing alarm periods',
+      seconds: r.alarms.periodSeconds * r.alarms.evaluationPeriods,
+      setting: 'resilience.alarms.periodSeconds × resilience.alarms.evaluationPeriods',
+    },
+    {
+      step: 'metric publication',
+      seconds: METRIC_PUBLICATION_SECONDS,
+      setting: 'fixed (METRIC_PUBLICATION_SECONDS)',
+    },
+    {
+      step: 'Route 53 acting on the health status',
+      seconds: HEALTH_CHECK_PROPAGATION_SECONDS,
+      setting: 'fixed (HEALTH_CHECK_PROPAGATION_SECONDS)',
+    },
+    {
+      step: 'record TTL',
+      seconds: r.failover.recordTtlSeconds,
+      setting: 'resilience.failover.recordTtlSeconds',
+    },
+  ];
+}
+
+const total = (steps: readonly BudgetStep[]) => steps.reduce((sum, s) => sum + s.seconds, 0);
+
+/**
+ * Worst-case seconds from a Region going bad to resolvers answering with the other Region, over
+ * every signal that moves traffic. The configuration is refused when it exceeds the Region RTO, and
+ * docs/resilience.md quotes it.
+ */
+export function failoverDetectionSeconds(r: BudgetInput): number {
+  return Math.max(total(probeDetectionBudget(r)), total(ratioDetectionBudget(r)));
 }

@@ -93,26 +93,50 @@ export interface AutoscaledWebServiceProps {
   readonly sslPolicy?: elbv2.SslPolicy;
   /**
    * Id of the "com.amazonaws.global.cloudfront.origin-facing" managed prefix list in this Region: the
-   * only source allowed into the load balancer (CloudFront VPC origins). The load balancer is internal.
+   * only source allowed into the load balancer.
    */
   readonly originPrefixListId: string;
+  /**
+   * Make the load balancer internet-facing, for a CloudFront origin reached by a DNS name (which can
+   * fail over between Regions; a VPC origin cannot). It still admits only CloudFront's origin-facing
+   * addresses, and it forwards a request only when it carries this header with the secret's current
+   * value; any other request gets a 403 from the load balancer itself.
+   * @default - internal load balancer, for CloudFront VPC origins
+   */
+  readonly publicOrigin?: {
+    readonly headerName: string;
+    readonly secret: secretsmanager.ISecret;
+  };
+  /**
+   * Extra interface endpoints with `EgressMode.ENDPOINTS`, by service name (e.g. "sts", "kms"), for an
+   * application that calls those services itself. @default none
+   */
+  readonly additionalEndpoints?: readonly string[];
   /** @default - a new AccessLogsBucket */
   readonly accessLogsBucket?: s3.IBucket;
   /** @default - a new LogEncryptionKey */
   readonly logEncryptionKey?: kms.IKey;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Retention of the VPC flow logs (connection data): at least one year, as French rules on
+   * connection data ask (LCEN, decree 2021-1362). @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
   readonly capacity: AutoscaledWebServiceCapacity;
   /** Reserved load balancer capacity units before a known surge (billed). @default - none */
   readonly loadBalancerCapacityUnits?: number;
 }
 
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** Public subnets of an internet-facing load balancer (publicOrigin): its nodes only. */
+const INGRESS_SUBNETS = 'Ingress';
 const ID = /^[A-Z][A-Za-z0-9]*$/;
 
 /**
- * A containerised web application on ECS Fargate behind an internal Application Load Balancer, in a
- * VPC spread over explicit Availability Zones, reachable only from CloudFront VPC origins:
+ * A containerised web application on ECS Fargate behind an Application Load Balancer, in a VPC spread
+ * over explicit Availability Zones, reachable only from CloudFront: internal behind VPC origins, or
+ * (`publicOrigin`) internet-facing but admitting only CloudFront's addresses carrying the origin secret:
  *
  * - HTTPS only (modern TLS policy), invalid header fields dropped, access logs, deletion protection;
  * - the container runs as a non-root user on a read-only root filesystem with all Linux capabilities
@@ -135,6 +159,8 @@ export class AutoscaledWebService extends Construct {
   public readonly serviceSecurityGroup: ec2.SecurityGroup;
   public readonly scaling: ecs.ScalableTaskCount;
   public readonly logGroup: logs.LogGroup;
+  /** VPC flow logs (all traffic), kept `flowLogRetention` under the log key. */
+  public readonly flowLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AutoscaledWebServiceProps) {
     super(scope, id);
@@ -144,13 +170,22 @@ export class AutoscaledWebService extends Construct {
     const logKey = props.logEncryptionKey ?? new LogEncryptionKey(this, 'LogKey').key;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
-    this.vpc = this.createVpc(props, egress, logKey, retention);
+    // Connection data: a year at least, under the customer-managed log key.
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      encryptionKey: logKey,
+      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.vpc = this.createVpc(props, egress, this.flowLogGroup);
     const appSubnets: ec2.SubnetSelection = { subnetGroupName: 'App' };
 
-    // Load balancer: internal, reachable only from CloudFront's origin-facing addresses, HTTPS only.
+    // Load balancer: reachable only from CloudFront's origin-facing addresses, HTTPS only.
+    const publicOrigin = props.publicOrigin;
     this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: this.vpc,
-      description: 'Internal ALB: HTTPS from CloudFront VPC origins only',
+      description: publicOrigin
+        ? 'Internet-facing ALB: HTTPS from CloudFront origin-facing addresses only'
+        : 'Internal ALB: HTTPS from CloudFront VPC origins only',
       allowAllOutbound: false,
     });
     this.loadBalancerSecurityGroup.addIngressRule(
@@ -160,8 +195,8 @@ export class AutoscaledWebService extends Construct {
     );
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: this.vpc,
-      vpcSubnets: appSubnets,
-      internetFacing: false,
+      vpcSubnets: publicOrigin ? { subnetGroupName: INGRESS_SUBNETS } : appSubnets,
+      internetFacing: publicOrigin !== undefined,
       securityGroup: this.loadBalancerSecurityGroup,
       dropInvalidHeaderFields: true,
       desyncMitigationMode: elbv2.DesyncMitigationMode.DEFENSIVE,
@@ -171,6 +206,13 @@ export class AutoscaledWebService extends Construct {
     });
     const accessLogs = props.accessLogsBucket ?? new AccessLogsBucket(this, 'AccessLogs').bucket;
     this.loadBalancer.logAccessLogs(accessLogs, `alb/${this.node.path}`);
+    if (Stack.of(accessLogs) !== stack) {
+      acknowledge(this.loadBalancer, {
+        id: 'cdk-validator-cfnguard::elbv2_logging_enabled_check',
+        reason:
+          "Access logging is on (access_logs.s3.enabled = true) into the access-logs bucket of the same Region's stateful stack; the Control Tower rule recognises only a literal name or a bucket of this template, not the cross-stack import that names it.",
+      });
+    }
 
     this.listener = this.loadBalancer.addListener('Https', {
       port: 443,
@@ -178,6 +220,10 @@ export class AutoscaledWebService extends Construct {
       certificates: [props.certificate],
       sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.TLS13_12_RES_PQ,
       open: false,
+      // A request without the origin secret is refused by the load balancer: it never reaches a task.
+      defaultAction: publicOrigin
+        ? elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' })
+        : undefined,
     });
 
     // Compute: Fargate tasks in the private subnets of every zone.
@@ -204,6 +250,8 @@ export class AutoscaledWebService extends Construct {
     linuxParameters.dropCapabilities(ecs.Capability.ALL);
     const container = this.taskDefinition.addContainer('App', {
       image: props.image,
+      // A hard limit equal to the task's memory: the container cannot starve the ECS agent's share.
+      memoryLimitMiB: props.memoryLimitMiB ?? 2048,
       user: props.user,
       readonlyRootFilesystem: true,
       linuxParameters,
@@ -220,10 +268,19 @@ export class AutoscaledWebService extends Construct {
 
     this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: this.vpc,
-      description: 'Fargate tasks: application port from the load balancer only',
-      allowAllOutbound: true,
+      description: 'Fargate tasks: application port from the load balancer only; HTTPS out only',
+      allowAllOutbound: false,
     });
-    if (egress === EgressMode.ENDPOINTS) this.addInterfaceEndpoints();
+    // Tasks only ever call HTTPS APIs (registry, AWS APIs, identity providers): nothing else leaves.
+    // With ENDPOINTS the subnets have no route out, so HTTPS reaches only the endpoints.
+    this.serviceSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      egress === EgressMode.ENDPOINTS
+        ? 'HTTPS to the VPC endpoints (no route leaves the VPC)'
+        : 'HTTPS to AWS APIs, the image registry and identity providers',
+    );
+    if (egress === EgressMode.ENDPOINTS) this.addInterfaceEndpoints(props.additionalEndpoints ?? []);
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
@@ -242,6 +299,17 @@ export class AutoscaledWebService extends Construct {
     });
 
     this.targetGroup = this.listener.addTargets('App', {
+      ...(publicOrigin
+        ? {
+            // CloudFront's origin header, with the secret's value resolved by CloudFormation at deploy.
+            priority: 10,
+            conditions: [
+              elbv2.ListenerCondition.httpHeader(publicOrigin.headerName, [
+                publicOrigin.secret.secretValue.unsafeUnwrap(),
+              ]),
+            ],
+          }
+        : {}),
       port: props.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [
@@ -262,21 +330,35 @@ export class AutoscaledWebService extends Construct {
     });
 
     this.scaling = this.configureScaling(props.capacity);
-    this.acknowledgeFindings(egress);
+    this.acknowledgeFindings(egress, publicOrigin);
+    // CDK's own provider that empties the default security group (restrictDefaultSecurityGroup).
+    const restrictProvider = stack.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    if (restrictProvider) {
+      acknowledge(restrictProvider, {
+        id: 'lambda-outside-vpc',
+        reason:
+          "CDK's built-in provider that removes the rules of the VPC default security group at deploy time: it calls only the regional EC2 API, from CloudFormation, never on user traffic.",
+      });
+    }
   }
 
   private createVpc(
     props: AutoscaledWebServiceProps,
     egress: EgressMode,
-    logKey: kms.IKey,
-    retention: logs.RetentionDays,
+    flowLogGroup: logs.LogGroup,
   ): ec2.Vpc {
     const nat = egress === EgressMode.NAT;
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
-      encryptionKey: logKey,
-      retention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    // Listed last, so that adding it keeps the address ranges of the existing subnets.
+    const ingress: ec2.SubnetConfiguration[] = props.publicOrigin
+      ? [
+          {
+            name: INGRESS_SUBNETS,
+            subnetType: ec2.SubnetType.PUBLIC,
+            cidrMask: 26,
+            mapPublicIpOnLaunch: false,
+          },
+        ]
+      : [];
     const vpc = new ec2.Vpc(this, 'Vpc', {
       availabilityZones: [...props.availabilityZones],
       ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? '10.0.0.0/16'),
@@ -286,8 +368,9 @@ export class AutoscaledWebService extends Construct {
             // Holds only the NAT gateways: no workload, no public IP on launch.
             { name: 'Nat', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
             { name: 'App', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+            ...ingress,
           ]
-        : [{ name: 'App', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
+        : [{ name: 'App', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }, ...ingress],
       restrictDefaultSecurityGroup: true,
       gatewayEndpoints: {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
@@ -300,7 +383,7 @@ export class AutoscaledWebService extends Construct {
         },
       },
     });
-    if (!nat) {
+    if (!nat && !props.publicOrigin) {
       // CloudFront VPC origins need an internet gateway attached to the VPC (no route uses it).
       const igw = new ec2.CfnInternetGateway(this, 'InternetGateway');
       new ec2.CfnVPCGatewayAttachment(this, 'InternetGatewayAttachment', {
@@ -312,7 +395,7 @@ export class AutoscaledWebService extends Construct {
   }
 
   /** Interface endpoints reachable on 443 from the tasks only (not from the whole VPC range). */
-  private addInterfaceEndpoints(): void {
+  private addInterfaceEndpoints(additional: readonly string[]): void {
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,
       description: 'Interface endpoints: HTTPS from the Fargate tasks only',
@@ -330,6 +413,10 @@ export class AutoscaledWebService extends Construct {
       ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
       ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
       ['Sqs', ec2.InterfaceVpcEndpointAwsService.SQS],
+      ...additional.map((name): [string, ec2.InterfaceVpcEndpointAwsService] => [
+        pascal(name.replace(/[^A-Za-z0-9]+/g, '_')),
+        new ec2.InterfaceVpcEndpointAwsService(name),
+      ]),
     ];
     for (const [name, service] of services) {
       this.vpc.addInterfaceEndpoint(name, {
@@ -384,7 +471,10 @@ export class AutoscaledWebService extends Construct {
     return scaling;
   }
 
-  private acknowledgeFindings(egress: EgressMode): void {
+  private acknowledgeFindings(
+    egress: EgressMode,
+    publicOrigin: AutoscaledWebServiceProps['publicOrigin'],
+  ): void {
     const inlineReason =
       'Policy generated by CDK for this one role only (least-privilege grants on named resources), created and deleted with it; a customer-managed policy would add nothing.';
     const roles = [this.taskDefinition.taskRole, this.taskDefinition.executionRole];
@@ -398,9 +488,25 @@ export class AutoscaledWebService extends Construct {
         );
       }
     }
-    const wafReason =
-      'Internal load balancer with no public address: its only ingress is the CloudFront origin-facing prefix list (VPC origins), and every request first passes the CLOUDFRONT-scope web ACL of the distribution (rate limits, managed rules). A regional web ACL would inspect the same requests twice.';
+    const wafReason = publicOrigin
+      ? 'Its only ingress is the CloudFront origin-facing prefix list, and the listener forwards only requests carrying the origin secret header (others get a fixed 403), so every request it serves first passed the CLOUDFRONT-scope web ACL of the distribution (rate limits, managed rules). A regional web ACL would inspect the same requests twice.'
+      : 'Internal load balancer with no public address: its only ingress is the CloudFront origin-facing prefix list (VPC origins), and every request first passes the CLOUDFRONT-scope web ACL of the distribution (rate limits, managed rules). A regional web ACL would inspect the same requests twice.';
     acknowledge(this.loadBalancer, { id: 'NIST.800.53.R5-ALBWAFEnabled', reason: wafReason });
+    if (publicOrigin) {
+      acknowledge(this.loadBalancer, { id: 'RempartResilience-PublicEntryWebACL', reason: wafReason });
+      const routeReason =
+        'Default route of the ingress subnets, which hold only the internet-facing load balancer nodes (no workload, no public IP on launch): it is how CloudFront reaches the origin; the security group admits only the CloudFront origin-facing prefix list.';
+      for (const subnet of this.vpc.selectSubnets({ subnetGroupName: INGRESS_SUBNETS }).subnets) {
+        const route = subnet.node.tryFindChild('DefaultRoute');
+        if (route) {
+          acknowledge(
+            route,
+            { id: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW', reason: routeReason },
+            { id: 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW', reason: routeReason },
+          );
+        }
+      }
+    }
     if (egress === EgressMode.NAT) {
       const igwReason =
         'Default route of the NAT subnets, which hold only the NAT gateways (no public IP on launch, no workload, the load balancer is internal): it is how tasks in the private subnets reach the image registry and outside identity providers.';
@@ -470,6 +576,30 @@ function validate(path: string, region: string, props: AutoscaledWebServiceProps
   ) {
     problems.push(
       `originPrefixListId is "${props.originPrefixListId}". Fix: give the Region's CloudFront origin-facing prefix list id, e.g. "pl-75b1541c"`,
+    );
+  }
+  // RetentionDays values are numbers of days (INFINITE is 9999).
+  const flowDays = props.flowLogRetention as number | undefined;
+  if (flowDays !== undefined && flowDays < 365) {
+    problems.push(
+      `flowLogRetention is ${flowDays} days. Fix: keep VPC flow logs at least a year (logs.RetentionDays.ONE_YEAR): French rules on connection data (LCEN, decree 2021-1362) ask for one year`,
+    );
+  }
+  if (props.publicOrigin && !/^[A-Za-z0-9-]{1,40}$/.test(props.publicOrigin.headerName)) {
+    problems.push(
+      `publicOrigin.headerName is "${props.publicOrigin.headerName}". Fix: use 1 to 40 letters, digits and dashes (an ALB header condition name), e.g. "x-origin-verify"`,
+    );
+  }
+  for (const name of props.additionalEndpoints ?? []) {
+    if (!/^[a-z0-9.-]+$/.test(name)) {
+      problems.push(
+        `additionalEndpoints has "${name}". Fix: give an AWS service endpoint name, e.g. "sts" or "kms"`,
+      );
+    }
+  }
+  if ((props.additionalEndpoints ?? []).length && (props.egress ?? EgressMode.NAT) !== EgressMode.ENDPOINTS) {
+    problems.push(
+      'additionalEndpoints is set but egress is not ENDPOINTS. Fix: set egress: EgressMode.ENDPOINTS, or drop additionalEndpoints (NAT reaches every service)',
     );
   }
   const names = [...Object.keys(props.secrets ?? {}), ...Object.keys(props.settings ?? {})];

@@ -153,7 +153,7 @@ export class ChaosExperiments extends Construct {
           targets: { Subnets: 'Subnets' },
         },
         PauseReplication: {
-          actionId: 'aws:dynamodb:global-table-pause-replication',
+          actionId: PAUSE_REPLICATION_ACTION,
           description: 'Replicas of this Region stop replicating to and from the others',
           parameters: { duration: iso(props.regionIsolation.duration) },
           targets: { Tables: 'GlobalTables' },
@@ -241,7 +241,10 @@ export class ChaosExperiments extends Construct {
     for (const [finding, statements] of wildcardFindings(Stack.of(this), spec.statements)) {
       acknowledge(policy, {
         id: `AwsSolutions-IAM5[${finding}]`,
-        reason: finding === 'Resource::*' ? anyResourceReason(statements) : patternReason(statements),
+        reason:
+          finding === 'Resource::*'
+            ? anyResourceReason(Stack.of(this), statements)
+            : patternReason(statements),
       });
     }
 
@@ -351,12 +354,29 @@ function ecsStopTaskStatements(stack: Stack, taskTags: Record<string, string>): 
 
 type ArnPattern = (service: string, resource: string, arnFormat?: ArnFormat) => string;
 
-/** FIS pauses replication by adding a deny for the replication role to the table's resource policy. */
+/** The FIS action that pauses global-table replication (FIS actions reference, "Amazon DynamoDB actions"). */
+export const PAUSE_REPLICATION_ACTION = 'aws:dynamodb:global-table-pause-replication';
+
+/**
+ * FIS pauses replication by adding a deny for the replication role to the table's resource policy.
+ * On a multi-Region strongly consistent (MRSC) table it also calls dynamodb:InjectError, which has
+ * no resource type (Service Authorization Reference): it is granted on "*", but only for this FIS
+ * action and only towards tables of this account and Region.
+ */
 function replicationPauseStatements(
   arn: ArnPattern,
   tableTags: Record<string, string>,
 ): iam.PolicyStatement[] {
   return [
+    new iam.PolicyStatement({
+      sid: 'InjectErrorForMrscPause',
+      actions: ['dynamodb:InjectError'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'dynamodb:FisActionId': PAUSE_REPLICATION_ACTION },
+        'ForAllValues:ArnLike': { 'dynamodb:FisTargetArns': arn('dynamodb', 'table') },
+      },
+    }),
     new iam.PolicyStatement({
       sid: 'PauseReplication',
       actions: [
@@ -432,9 +452,11 @@ const UNTAGGED: Record<string, string> = {
     'S3 objects are not selected by tag here; the pattern is the fault configuration prefix that the targeted workers read, in the bucket made for it, and nothing else',
 };
 
-function conditionText(conditions: Record<string, Record<string, unknown>>): string {
+/** Conditions as text; ARNs built from tokens read as the template shows them (`<AWS::Partition>`…). */
+function conditionText(conditions: Record<string, Record<string, unknown>>, stack?: Stack): string {
+  const text = (v: unknown) => (stack ? flatten(stack.resolve(v)) : String(v));
   return Object.values(conditions)
-    .flatMap((byKey) => Object.entries(byKey).map(([k, v]) => `${k}=${[v].flat().join('|')}`))
+    .flatMap((byKey) => Object.entries(byKey).map(([k, v]) => `${k}=${[v].flat().map(text).join('|')}`))
     .join(' and ');
 }
 
@@ -455,15 +477,35 @@ function patternReason(statements: iam.PolicyStatement[]): string {
   return `The resources are only known when the experiment runs (targets are resolved by tag at start, FIS creates its own network ACLs), so this ARN pattern names a resource type, not a resource. On it: ${grants.join('; ')}.`;
 }
 
-function anyResourceReason(statements: iam.PolicyStatement[]): string {
-  const actions = [...new Set(statements.flatMap((s) => s.actions))].sort();
-  const writes = actions.filter((a) => !/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/.test(a));
-  if (writes.length > 0) {
-    throw new Error(
-      `ChaosExperiments: ${writes.join(', ')} granted on "*". Fix: grant it on an ARN pattern with a tag condition`,
-    );
+/**
+ * Actions that change something yet have no resource type in the Service Authorization Reference,
+ * so IAM accepts them only on "*": each must carry conditions, and this says why it is needed.
+ */
+const NO_RESOURCE_TYPE: Record<string, string> = {
+  'dynamodb:InjectError':
+    'required by the FIS replication-pause action on multi-Region strongly consistent tables (FIS actions reference); DynamoDB defines no resource type for it, so its scope is the conditions dynamodb:FisActionId and dynamodb:FisTargetArns',
+};
+
+const READ_ONLY = /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/;
+
+function anyResourceReason(stack: Stack, statements: iam.PolicyStatement[]): string {
+  const reads = [...new Set(statements.flatMap((s) => s.actions.filter((a) => READ_ONLY.test(a))))].sort();
+  const writes: string[] = [];
+  for (const s of statements) {
+    for (const action of s.actions.filter((a) => !READ_ONLY.test(a))) {
+      const why = NO_RESOURCE_TYPE[action];
+      const conditions = s.conditions as Record<string, Record<string, unknown>>;
+      if (why === undefined || Object.keys(conditions).length === 0) {
+        throw new Error(
+          `ChaosExperiments: ${action} granted on "*"${why === undefined ? '' : ' with no condition'}. Fix: grant it on an ARN pattern with a tag condition, or, for an action with no resource type, add its conditions and its reason to NO_RESOURCE_TYPE`,
+        );
+      }
+      writes.push(`${action} only where ${conditionText(conditions, stack)}: ${why}`);
+    }
   }
-  return `Only read-only discovery calls are granted on "*": ${actions.join(', ')}. FIS resolves the targets by tag when the experiment starts (tag:GetResources supports no resource-level permission) and reads them before acting; none of these calls changes anything. Every call that changes something is granted on an ARN pattern and acknowledged there with its condition.`;
+  const discovery = `Read-only discovery calls on "*": ${reads.join(', ')}. FIS resolves the targets by tag when the experiment starts (tag:GetResources supports no resource-level permission) and reads them before acting; none of these calls changes anything.`;
+  const conditioned = writes.length ? ` Also on "*", ${writes.join('; ')}.` : '';
+  return `${discovery}${conditioned} Every other call that changes something is granted on an ARN pattern and acknowledged there with its condition.`;
 }
 
 function validate(path: string, props: ChaosExperimentsProps): void {

@@ -5,9 +5,21 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
+import { wildcardFindings } from '../../compliance/iam-findings';
 import { DataKey } from '../data-key/data-key';
 import type { VaultLockDays } from './offsite-backup-vault';
 import { lockConfiguration, validateLock } from './private/lock';
+import {
+  backupPrincipal,
+  backupStatements,
+  type ResourceNames,
+  restoreStatements,
+} from './private/service-roles';
+
+export type { ResourceNames } from './private/service-roles';
+
+/** Default name of the role that alone may delete or disable a vault key. */
+export const DEFAULT_BREAK_GLASS_ROLE_NAME = 'RempartBreakGlass';
 
 export interface CrossRegionBackupProps {
   /** Tag that puts a resource into the plans; tag your tables and buckets, not this construct. */
@@ -26,8 +38,30 @@ export interface CrossRegionBackupProps {
    * @default Duration.days(35)
    */
   readonly continuousRetention?: Duration;
-  /** Key of this Region's vault. @default - a new DataKey with rotation */
+  /**
+   * Key of this Region's vault.
+   * @default - a new DataKey usable only through AWS Backup, whose deletion and disabling are
+   * reserved to `breakGlassRoleName`
+   */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Role name (this account, no path) that alone may schedule deletion of, or disable, the vault
+   * key this construct creates: losing the key loses every locked recovery point.
+   * @default DEFAULT_BREAK_GLASS_ROLE_NAME ("RempartBreakGlass")
+   */
+  readonly breakGlassRoleName?: string;
+  /**
+   * Names (`*` wildcards allowed) of the tables and buckets of this account and Region that the
+   * backup role may read and back up. Keep it to what the selection tag marks.
+   * @default - every table and bucket of this account and Region
+   */
+  readonly protectedResources?: ResourceNames;
+  /**
+   * Names (`*` wildcards allowed) of the NEW tables and buckets a restore may create and write, in
+   * any Region of the account. Restores never write the live resources.
+   * @default { tableNames: ['*-restore-*'], bucketNames: ['*-restore-*'] }
+   */
+  readonly restoreTargets?: ResourceNames;
   /** Physical vault name. @default - generated */
   readonly vaultName?: string;
 }
@@ -35,14 +69,22 @@ export interface CrossRegionBackupProps {
 /**
  * AWS Backup for one Region's stateful resources, selected by tag: a locked local vault, a daily
  * snapshot plan and a continuous plan for S3, both copying every recovery point to vaults in other
- * Regions. One Backup service role (AWS managed policies for backup and S3) serves both selections.
+ * Regions.
+ *
+ * Two service roles instead of AWS's managed policies (which allow item writes and deletes on every
+ * table and object deletes in every bucket): `role`, used by both selections, reads the protected
+ * tables and buckets and copies recovery points; `restoreRole`, passed to restore jobs, writes only
+ * new resources named like `restoreTargets`. Both trust AWS Backup for this account only.
  */
 export class CrossRegionBackup extends Construct {
   public readonly key: kms.IKey;
   public readonly vault: backup.BackupVault;
   public readonly dailyPlan: backup.BackupPlan;
   public readonly continuousPlan: backup.BackupPlan;
+  /** Backup service role of both selections: read-only on the protected data. */
   public readonly role: iam.Role;
+  /** Role to pass to `start-restore-job`: writes only restore targets. */
+  public readonly restoreRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: CrossRegionBackupProps) {
     super(scope, id);
@@ -51,7 +93,11 @@ export class CrossRegionBackup extends Construct {
 
     this.key =
       props.encryptionKey ??
-      new DataKey(this, 'VaultKey', { description: `Rempart backup vault, ${this.node.path}` }).key;
+      new DataKey(this, 'VaultKey', {
+        description: `Rempart backup vault, ${this.node.path}`,
+        services: ['backup'],
+        breakGlassRoleName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME,
+      }).key;
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: props.vaultName,
       encryptionKey: this.key,
@@ -64,28 +110,21 @@ export class CrossRegionBackup extends Construct {
     const copies = (deleteAfter: Duration) =>
       copyTargets.map((destinationBackupVault) => ({ destinationBackupVault, deleteAfter }));
 
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
-      description: `AWS Backup service role of ${this.node.path}`,
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Backup'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Restore'),
-      ],
-    });
-    acknowledge(
-      this.role,
-      ...[
-        'service-role/AWSBackupServiceRolePolicyForBackup',
-        'service-role/AWSBackupServiceRolePolicyForRestores',
-        'AWSBackupServiceRolePolicyForS3Backup',
-        'AWSBackupServiceRolePolicyForS3Restore',
-      ].map((policy) => ({
-        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
-        reason:
-          'AWS Backup service role: AWS maintains these policies as new resource types and APIs appear; the role is assumable only by backup.amazonaws.com and resources are chosen by the tag selection.',
-      })),
+    const everything: ResourceNames = { tableNames: ['*'], bucketNames: ['*'] };
+    const protectedResources = props.protectedResources ?? everything;
+    const restoreTargets = props.restoreTargets ?? {
+      tableNames: ['*-restore-*'],
+      bucketNames: ['*-restore-*'],
+    };
+    this.role = this.serviceRole(
+      'Role',
+      `AWS Backup service role of ${this.node.path}: backs up and copies, never writes data`,
+      backupStatements(this, protectedResources, [this.vault.backupVaultArn, ...props.copyTargetVaultArns]),
+    );
+    this.restoreRole = this.serviceRole(
+      'RestoreRole',
+      `AWS Backup restore role of ${this.node.path}: writes only new resources named like the restore targets`,
+      restoreStatements(this, protectedResources, restoreTargets),
     );
 
     this.dailyPlan = new backup.BackupPlan(this, 'DailyPlan', { backupVault: this.vault });
@@ -102,6 +141,8 @@ export class CrossRegionBackup extends Construct {
     this.dailyPlan.addSelection('Tagged', {
       resources: [backup.BackupResource.fromTag(props.selectionTag.key, props.selectionTag.value)],
       role: this.role,
+      // CDK would otherwise attach AWSBackupServiceRolePolicyForBackup (every table, every Region).
+      disableDefaultBackupPolicy: true,
     });
 
     this.continuousPlan = new backup.BackupPlan(this, 'ContinuousPlan', { backupVault: this.vault });
@@ -131,6 +172,54 @@ export class CrossRegionBackup extends Construct {
         },
       },
     });
+  }
+
+  /** A role only AWS Backup of this account can assume, with one customer-managed policy. */
+  private serviceRole(id: string, description: string, statements: iam.PolicyStatement[]): iam.Role {
+    const role = new iam.Role(this, id, { assumedBy: backupPrincipal(this), description });
+    const policy = new iam.ManagedPolicy(this, `${id}Policy`, { statements, roles: [role] });
+    const reasons: Record<string, string> = {
+      DynamoDBBackup:
+        'Backup reads only the protected tables of this account and Region, named by pattern because tables are chosen by the selection tag at run time.',
+      DynamoDBBackupLifecycle:
+        'AWS Backup deletes expired DynamoDB backups of the protected tables; backup ids are generated at run time.',
+      S3BucketBackup:
+        'Bucket-level reads and the inventory and notification settings continuous backup needs, on the protected buckets only (named by pattern, chosen by tag at run time).',
+      S3ObjectBackup:
+        'Read-only object access (no write, no delete) to back up the protected buckets; object keys are not known at synth time.',
+      S3ContinuousBackupEvents:
+        'The EventBridge rules AWS Backup manages for S3 continuous backup are named AwsBackupManagedRule* by the service.',
+      UnscopableReads:
+        'events:ListRules, cloudwatch:GetMetricData, s3:ListAllMyBuckets, tag:GetResources and kms:DescribeKey have no resource-level permissions.',
+      KeysThroughDynamoDB:
+        'Keys of this account and Region, usable only through DynamoDB (kms:ViaService); each key policy also limits use to its services.',
+      KeysThroughS3:
+        'Keys of this account and Region, decrypt only through S3 (kms:ViaService); each key policy also limits use to its services.',
+      GrantsForAwsResources:
+        'Grants only for AWS resources (kms:GrantIsForAWSResource), the way AWS Backup hands a key to the service it backs up; key policies deny every other grant.',
+      CopyFromVaults:
+        'Recovery point ids are generated by AWS Backup; the copy source is this account and Region only.',
+      TagRecoveryPoints:
+        'AWS Backup tags the recovery points it creates in this account, in this Region and in the copy-target Regions.',
+      DynamoDBRestoreTargets:
+        'Restores create new tables whose names match the restore-target pattern, in any Region of the account (the off-site vault restores in its Region); live tables do not match.',
+      DynamoDBRestoreFromBackups:
+        'Native DynamoDB backups of the protected tables, whose backup ids are generated at run time.',
+      S3RestoreTargetBuckets:
+        'Restores create new buckets whose names match the restore-target pattern; live buckets do not match.',
+      S3RestoreTargetObjects:
+        'Object writes only in restore-target buckets; object keys come from the recovery point.',
+      KeysThroughDynamoDBAndS3:
+        'Keys of this account, usable only through DynamoDB and S3 (kms:ViaService), in the Region the restore runs in.',
+    };
+    acknowledge(
+      policy,
+      ...wildcardFindings(this, statements).map(({ finding, sid }) => ({
+        id: `iam-wildcard-justified[${finding}]`,
+        reason: reasons[sid ?? ''] ?? `Statement ${sid ?? '(no sid)'} of an AWS Backup service role.`,
+      })),
+    );
+    return role;
   }
 }
 
@@ -170,10 +259,38 @@ function validate(path: string, props: CrossRegionBackupProps, continuous: Durat
       `continuousRetention is ${continuous.toDays()} days, above lock.maxRetentionDays ${max}: the locked vault refuses the copies. Fix: lower it`,
     );
   }
+  problems.push(...resourceNamesProblems('protectedResources', props.protectedResources));
+  problems.push(...resourceNamesProblems('restoreTargets', props.restoreTargets));
+  for (const kind of ['tableNames', 'bucketNames'] as const) {
+    if (props.restoreTargets?.[kind].some((n) => /^\*+$/.test(n))) {
+      problems.push(
+        `restoreTargets.${kind} contains "*", which matches the live resources restores must never write. Fix: use a pattern only restore targets match, e.g. "*-restore-*"`,
+      );
+    }
+  }
   try {
     validateLock(path, props.lock);
   } catch (e) {
     problems.push((e as Error).message.replace(`${path}: `, ''));
   }
   if (problems.length) throw new Error(`CrossRegionBackup ${path}: ${problems.join('; ')}`);
+}
+
+const RESOURCE_NAME = /^[A-Za-z0-9_.*-]{1,255}$/;
+
+function resourceNamesProblems(prop: string, names: ResourceNames | undefined): string[] {
+  if (!names) return [];
+  const problems: string[] = [];
+  for (const kind of ['tableNames', 'bucketNames'] as const) {
+    if (names[kind].length === 0)
+      problems.push(`${prop}.${kind} is empty. Fix: list at least one name or pattern`);
+    for (const n of names[kind]) {
+      if (!Token.isUnresolved(n) && !RESOURCE_NAME.test(n)) {
+        problems.push(
+          `${prop}.${kind} contains "${n}". Fix: give a name or a pattern with "*" (letters, digits, "_", "-", "."), not an ARN`,
+        );
+      }
+    }
+  }
+  return problems;
 }

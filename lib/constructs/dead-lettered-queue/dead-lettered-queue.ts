@@ -57,7 +57,7 @@ export class DeadLetteredQueue extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
     acknowledge(this.deadLetterQueue, {
-      id: 'Serverless-SQSRedrivePolicy',
+      id: 'sqs-terminal-dead-letter-queue',
       reason:
         'This is the terminal dead-letter queue of the heavy-write queue: a further DLQ would only move the same failures. After the cause is fixed, operators move messages back to the source queue with an SQS redrive (StartMessageMoveTask).',
     });

@@ -4,38 +4,44 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { AWS_LIMITS, EDGE_REGION, WAF_FACTS } from '../../aws-facts';
+import { rulesCapacity } from './private/capacity';
 import {
-  MANAGED_GROUP_CAPACITY,
-  ORIGIN_VERIFY_CAPACITY,
-  WEB_ACL_CAPACITY_INCLUDED,
-  WEB_ACL_CAPACITY_LIMIT,
-  rateRuleCapacity,
-  usesCustomKeys,
-} from './private/capacity';
-import type { ManagedGroupName, ManagedGroups, RateKey, RateRule } from './types';
-import { EDGE_REGION } from '../../aws-facts';
+  EVALUATED_BEFORE_RATE_RULES,
+  countRuleProblems,
+  managedRuleProperty,
+  resolveGroups,
+} from './private/managed-groups';
+import {
+  bodySizeRuleProperty,
+  clientLimitRules,
+  originVerifyRuleProperty,
+  rateRuleProperty,
+  type IpSetArns,
+} from './private/rules';
+import type { BodySizeLimit, ClientLimits, ManagedGroups, RateKey, RateRule, RequestScope } from './types';
 
 export * from './types';
-export { WEB_ACL_CAPACITY_INCLUDED, WEB_ACL_CAPACITY_LIMIT } from './private/capacity';
+export { clientLimitRules, ORIGIN_RULE_NAME, PATH_TRANSFORMATIONS } from './private/rules';
 
-export const RATE_LIMIT_MIN = 10;
-export const RATE_LIMIT_MAX = 2_000_000_000;
-export const RATE_WINDOWS: readonly number[] = [60, 120, 300, 600];
-
-/** WAF's CloudFront scope exists only in this Region. */
-const CLOUDFRONT_SCOPE_REGION = EDGE_REGION;
+/** Security logs are kept at least a year (French connection-data rules: LCEN art. 6, décret 2021-1362). */
+export const SECURITY_LOG_MIN_RETENTION_DAYS = 365;
 
 export interface OriginVerification {
   /** Header CloudFront adds to every origin request. */
   readonly headerName: string;
-  /** Its expected value, typically a Secrets Manager dynamic reference; redacted from the logs. */
-  readonly secretValue: string;
+  /**
+   * Values the header may hold, typically Secrets Manager dynamic references to the current and the
+   * previous secret, so that a rotation never refuses CloudFront while its edge locations switch.
+   * 1 or 2 values.
+   */
+  readonly acceptedValues: readonly string[];
 }
 
 export interface EdgeFirewallLogging {
-  /** Key of the `aws-waf-logs-*` log group. */
+  /** Customer-managed key of the `aws-waf-logs-*` log group. */
   readonly encryptionKey: kms.IKey;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** At least one year. @default logs.RetentionDays.ONE_YEAR */
   readonly retention?: logs.RetentionDays;
   /** Keep only requests a rule blocked, counted or challenged. @default true */
   readonly onlyMatchedRequests?: boolean;
@@ -43,78 +49,44 @@ export interface EdgeFirewallLogging {
   readonly redactedHeaders?: readonly string[];
 }
 
-export interface EdgeFirewallProps {
-  /** CLOUDFRONT (in us-east-1, for distributions) or REGIONAL (API Gateway stages, load balancers). */
-  readonly scope: 'CLOUDFRONT' | 'REGIONAL';
-  /** Rate-based rules, evaluated in the given order. @default none */
+/** The rule-shaping props, checked by `edgeFirewallRulesProblems` (the configuration reuses it). */
+export interface EdgeFirewallRules {
+  /** Per-client limits that hold without cookies (a family of rate rules each). @default none */
+  readonly clientLimits?: ClientLimits;
+  /** More rate-based rules, evaluated after the client limits. @default none */
   readonly rateRules?: readonly RateRule[];
+  /** Request bodies larger than this get 413. @default no limit */
+  readonly bodySizeLimit?: BodySizeLimit;
   /** AWS managed rule groups. Missing entries take their documented default. */
   readonly managedGroups?: ManagedGroups;
   /** Seconds in the Retry-After header of a rate-limited request's 429. @default 30 */
   readonly retryAfterSeconds?: number;
+  /** Capacity the rules may use, in WCU. @default 5,000 (the web ACL limit) */
+  readonly capacityLimit?: number;
+}
+
+export interface EdgeFirewallProps extends EdgeFirewallRules {
+  /** CLOUDFRONT (in us-east-1, for distributions) or REGIONAL (API Gateway stages, load balancers). */
+  readonly scope: 'CLOUDFRONT' | 'REGIONAL';
   /** Block every request that lacks the CloudFront origin header (for REGIONAL origins). @default no such rule */
   readonly originVerification?: OriginVerification;
   readonly logging: EdgeFirewallLogging;
-  /** Capacity the rules may use, in WCU. @default 5,000 (the web ACL limit) */
-  readonly capacityLimit?: number;
   /** @default - a name unique in the account, derived from the construct path */
   readonly webAclName?: string;
   /** @default - none */
   readonly description?: string;
 }
 
-interface ManagedGroupSpec {
-  readonly name: string;
-  readonly ruleName: string;
-  readonly defaults: { enabled: boolean; countOnly: boolean };
-}
-
-/** Evaluation order: cheap reputation lists and DDoS labelling first, content inspection last. */
-const MANAGED_GROUPS: Readonly<Record<ManagedGroupName, ManagedGroupSpec>> = {
-  ipReputation: {
-    name: 'AWSManagedRulesAmazonIpReputationList',
-    ruleName: 'AwsIpReputation',
-    defaults: { enabled: true, countOnly: false },
-  },
-  anonymousIp: {
-    name: 'AWSManagedRulesAnonymousIpList',
-    ruleName: 'AwsAnonymousIp',
-    defaults: { enabled: false, countOnly: true },
-  },
-  antiDdos: {
-    name: 'AWSManagedRulesAntiDDoSRuleSet',
-    ruleName: 'AwsAntiDdos',
-    defaults: { enabled: true, countOnly: true },
-  },
-  knownBadInputs: {
-    name: 'AWSManagedRulesKnownBadInputsRuleSet',
-    ruleName: 'AwsKnownBadInputs',
-    defaults: { enabled: true, countOnly: false },
-  },
-  common: {
-    name: 'AWSManagedRulesCommonRuleSet',
-    ruleName: 'AwsCommon',
-    defaults: { enabled: true, countOnly: true },
-  },
-  botControl: {
-    name: 'AWSManagedRulesBotControlRuleSet',
-    ruleName: 'AwsBotControl',
-    defaults: { enabled: false, countOnly: true },
-  },
-};
-const REPUTATION_FIRST: readonly ManagedGroupName[] = ['ipReputation', 'anonymousIp', 'antiDdos'];
-const INSPECTION_LAST: readonly ManagedGroupName[] = ['knownBadInputs', 'common', 'botControl'];
-
-/** Paths the Anti-DDoS group must not challenge: APIs and assets cannot run a browser challenge. */
-const CHALLENGE_EXEMPT_URIS = '\\/api\\/|\\.(css|js|json|gif|jpe?g|png|svg|webp|ico|woff2?|ttf|pdf)$';
-
 const RATE_LIMITED_BODY_KEY = 'RateLimited';
+const TOO_LARGE_BODY_KEY = 'PayloadTooLarge';
 
 /**
- * A WAFv2 web ACL with rate-based rules declared as data, AWS managed rule groups each behind a
- * count-first switch, a 429 JSON answer with Retry-After for rate-limited clients, a capacity check
- * against the web ACL limit, and logging to an encrypted `aws-waf-logs-*` log group with the
- * authorization and cookie headers redacted.
+ * A WAFv2 web ACL built for hostile traffic: per-client limits that hold when a client drops or
+ * rotates cookies (address + TLS fingerprint floor, per-address floor sized for shared NAT
+ * addresses, stricter IPv6), scope-downs that compare normalized paths, a 413 for oversized bodies,
+ * AWS managed rule groups that block by default with targeted exclusions, a 429 JSON answer with
+ * Retry-After, a capacity check against the web ACL limit, and one year of encrypted logs with
+ * credentials and cookies redacted.
  *
  * Attach it with `webAclArn` (CloudFront `webAclId`, or a `CfnWebACLAssociation` for REGIONAL).
  */
@@ -123,81 +95,103 @@ export class EdgeFirewall extends Construct {
   public readonly webAclArn: string;
   public readonly webAclName: string;
   public readonly logGroup: logs.LogGroup;
-  /** Capacity the rules use, in WCU (estimated conservatively; see private/capacity.ts). */
+  /** Every rate rule of the web ACL, client-limit families first, as data. */
+  public readonly rateRules: readonly RateRule[];
+  /** Capacity the rules use, in WCU (from WAF's published prices; see private/capacity.ts). */
   public readonly capacity: number;
   public readonly scope: 'CLOUDFRONT' | 'REGIONAL';
 
   constructor(scope: Construct, id: string, props: EdgeFirewallProps) {
     super(scope, id);
     this.scope = props.scope;
-    const rateRules = props.rateRules ?? [];
     const groups = resolveGroups(props.managedGroups);
     const retryAfter = props.retryAfterSeconds ?? 30;
-    const capacityLimit = props.capacityLimit ?? WEB_ACL_CAPACITY_LIMIT;
+    this.rateRules = [
+      ...(props.clientLimits ? clientLimitRules(props.clientLimits) : []),
+      ...(props.rateRules ?? []),
+    ];
 
-    this.capacity =
-      rateRules.reduce((sum, r) => sum + rateRuleCapacity(r), 0) +
-      groups.filter((g) => g.enabled).reduce((sum, g) => sum + MANAGED_GROUP_CAPACITY[g.key], 0) +
-      (props.originVerification ? ORIGIN_VERIFY_CAPACITY : 0);
-    validate(this, props, rateRules, retryAfter, capacityLimit, this.capacity);
-    if (this.capacity > WEB_ACL_CAPACITY_INCLUDED) {
-      Annotations.of(this).addWarningV2(
-        'rempart:edgeFirewallCapacityFee',
-        `Web ACL uses ${this.capacity} WCU, above the ${WEB_ACL_CAPACITY_INCLUDED} included in the base price: WAF charges extra per request.`,
+    const problems = edgeFirewallRulesProblems(props);
+    const region = Stack.of(this).region;
+    if (props.scope === 'CLOUDFRONT' && !Token.isUnresolved(region) && region !== EDGE_REGION) {
+      problems.push(
+        `scope is CLOUDFRONT but the stack is in ${region}. Fix: create CLOUDFRONT-scope web ACLs in a stack in ${EDGE_REGION}`,
       );
+    }
+    const values = props.originVerification?.acceptedValues ?? [];
+    if (props.originVerification && (values.length < 1 || values.length > 2)) {
+      problems.push(
+        `originVerification.acceptedValues has ${values.length} values. Fix: give the current value, and the previous one while a rotation settles`,
+      );
+    }
+    const retention = props.logging.retention;
+    if (retention !== undefined && Number(retention) < SECURITY_LOG_MIN_RETENTION_DAYS) {
+      problems.push(
+        `logging.retention is ${retention} days. Fix: keep WAF logs at least ${SECURITY_LOG_MIN_RETENTION_DAYS} days (connection data, LCEN and décret 2021-1362)`,
+      );
+    }
+    if (problems.length) throw new Error(`EdgeFirewall ${this.node.path}: ${problems.join('; ')}`);
+    for (const w of countRuleProblems(groups).warnings) {
+      Annotations.of(this).addWarningV2('rempart:edgeFirewallUnknownExclusion', w);
     }
 
     this.webAclName = props.webAclName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    const sets = this.ipSets(props.clientLimits, this.rateRules);
+    const rateLimited = rateLimitedResponse(retryAfter);
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
-    if (props.originVerification) rules.push(originVerifyRule(props.originVerification));
-    for (const g of groups.filter((x) => x.enabled && REPUTATION_FIRST.includes(x.key)))
-      rules.push(managedRule(g));
-    for (const r of rateRules) rules.push(rateRule(r, retryAfter));
-    for (const g of groups.filter((x) => x.enabled && INSPECTION_LAST.includes(x.key)))
-      rules.push(managedRule(g));
+    if (props.originVerification) {
+      rules.push(originVerifyRuleProperty(props.originVerification.headerName, values));
+    }
+    const enabled = groups.filter((g) => g.enabled);
+    for (const g of enabled.filter((x) => EVALUATED_BEFORE_RATE_RULES.includes(x.key))) {
+      rules.push(managedRuleProperty(g));
+    }
+    for (const r of this.rateRules) rules.push(rateRuleProperty(r, rateLimited, sets));
+    // After the rate rules, so that a client sending oversized bodies is also counted and rate-limited.
+    if (props.bodySizeLimit) rules.push(bodySizeRuleProperty(props.bodySizeLimit, tooLargeResponse()));
+    for (const g of enabled.filter((x) => !EVALUATED_BEFORE_RATE_RULES.includes(x.key))) {
+      rules.push(managedRuleProperty(g));
+    }
+
+    this.capacity = rulesCapacity(rules);
+    const capacityLimit = props.capacityLimit ?? WAF_FACTS.webAclCapacityLimit;
+    if (this.capacity > capacityLimit) {
+      throw new Error(
+        `EdgeFirewall ${this.node.path}: the rules need ${this.capacity} WCU, above the limit of ${capacityLimit}. Fix: disable a managed group (Common costs ${WAF_FACTS.managedGroupCapacity.AWSManagedRulesCommonRuleSet}), drop aggregation keys (30 WCU each) or path prefixes (32 WCU each)`,
+      );
+    }
+    if (this.capacity > WAF_FACTS.webAclCapacityIncluded) {
+      Annotations.of(this).addWarningV2(
+        'rempart:edgeFirewallCapacityFee',
+        `Web ACL uses ${this.capacity} WCU, above the ${WAF_FACTS.webAclCapacityIncluded} included in the base price: WAF charges extra per request.`,
+      );
+    }
 
     this.webAcl = new wafv2.CfnWebACL(this, 'Resource', {
       name: this.webAclName,
       scope: props.scope,
       description: props.description,
       defaultAction: { allow: {} },
-      visibilityConfig: visibility(`${this.webAclName}-default`),
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        metricName: `${this.webAclName}-default`,
+        sampledRequestsEnabled: true,
+      },
       customResponseBodies: {
         [RATE_LIMITED_BODY_KEY]: { contentType: 'APPLICATION_JSON', content: rateLimitedBody(retryAfter) },
+        ...(props.bodySizeLimit
+          ? {
+              [TOO_LARGE_BODY_KEY]: {
+                contentType: 'APPLICATION_JSON',
+                content: tooLargeBody(props.bodySizeLimit.maxBytes),
+              },
+            }
+          : {}),
       },
       rules: rules.map((r, priority) => ({ ...r, priority })),
     });
     this.webAclArn = this.webAcl.attrArn;
-
-    const logging = props.logging;
-    // WAF delivers only to log groups whose name starts with "aws-waf-logs-".
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `aws-waf-logs-${this.webAclName}`.slice(0, 512),
-      encryptionKey: logging.encryptionKey,
-      retention: logging.retention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const redacted = [
-      ...(logging.redactedHeaders ?? ['authorization', 'cookie']),
-      ...(props.originVerification ? [props.originVerification.headerName] : []),
-    ];
-    const loggingConfiguration = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
-      resourceArn: this.webAclArn,
-      // WAF expects the log group ARN without the trailing ":*".
-      logDestinationConfigs: [
-        Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: this.logGroup.logGroupName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-      redactedFields: [...new Set(redacted.map((h) => h.toLowerCase()))].map((name) => ({
-        singleHeader: { Name: name },
-      })),
-      loggingFilter: (logging.onlyMatchedRequests ?? true) ? matchedOnlyFilter() : undefined,
-    });
-    loggingConfiguration.node.addDependency(this.logGroup);
+    this.logGroup = this.logging(props);
   }
 
   /** Requests blocked by any rule of this web ACL. Alarm on it in the web ACL's Region. */
@@ -226,229 +220,214 @@ export class EdgeFirewall extends Construct {
       ...options,
     });
   }
-}
 
-interface ResolvedGroup {
-  readonly key: ManagedGroupName;
-  readonly enabled: boolean;
-  readonly countOnly: boolean;
-  readonly inspectionLevel?: 'COMMON' | 'TARGETED';
-}
-
-function resolveGroups(groups: ManagedGroups = {}): ResolvedGroup[] {
-  return (Object.keys(MANAGED_GROUPS) as ManagedGroupName[]).map((key) => {
-    const given = groups[key];
+  /** The IP sets the scopes refer to: declared shared addresses, and "every IPv6 address". */
+  private ipSets(limits: ClientLimits | undefined, rules: readonly RateRule[]): IpSetArns {
+    const set = (id: string, version: 'IPV4' | 'IPV6', addresses: readonly string[], description: string) =>
+      new wafv2.CfnIPSet(this, id, {
+        name: `${this.webAclName.slice(0, 100)}-${id}`,
+        scope: this.scope,
+        ipAddressVersion: version,
+        addresses: [...addresses],
+        description,
+      }).attrArn;
+    const shared = limits?.sharedAddresses;
     return {
-      key,
-      enabled: given?.enabled ?? MANAGED_GROUPS[key].defaults.enabled,
-      countOnly: given?.countOnly ?? MANAGED_GROUPS[key].defaults.countOnly,
-      inspectionLevel: key === 'botControl' ? (groups.botControl?.inspectionLevel ?? 'COMMON') : undefined,
+      sharedIpv4: shared?.ipv4?.length
+        ? set(
+            'SharedIpv4',
+            'IPV4',
+            shared.ipv4,
+            'Declared shared addresses, school or care-home NAT: per-person and per-address limits only',
+          )
+        : undefined,
+      sharedIpv6: shared?.ipv6?.length
+        ? set(
+            'SharedIpv6',
+            'IPV6',
+            shared.ipv6,
+            'Declared shared IPv6 ranges, filtering proxies: per-person and per-address limits only',
+          )
+        : undefined,
+      allIpv6: rules.some((r) => r.scopeDown?.ipv6Only)
+        ? set(
+            'AllIpv6',
+            'IPV6',
+            WAF_FACTS.allIpv6Cidrs,
+            'Every IPv6 address, WAF refuses /0: scope of the stricter IPv6 limits',
+          )
+        : undefined,
     };
-  });
+  }
+
+  private logging(props: EdgeFirewallProps): logs.LogGroup {
+    const logging = props.logging;
+    // WAF delivers only to log groups whose name starts with "aws-waf-logs-".
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `aws-waf-logs-${this.webAclName}`.slice(0, 512),
+      encryptionKey: logging.encryptionKey,
+      retention: logging.retention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const redacted = [
+      ...(logging.redactedHeaders ?? ['authorization', 'cookie']),
+      ...(props.originVerification ? [props.originVerification.headerName] : []),
+    ];
+    const loggingConfiguration = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAclArn,
+      // WAF expects the log group ARN without the trailing ":*".
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroup.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [...new Set(redacted.map((h) => h.toLowerCase()))].map((name) => ({
+        singleHeader: { Name: name },
+      })),
+      loggingFilter: (logging.onlyMatchedRequests ?? true) ? matchedOnlyFilter() : undefined,
+    });
+    loggingConfiguration.node.addDependency(logGroup);
+    return logGroup;
+  }
 }
 
-function validate(
-  scope: Construct,
-  props: EdgeFirewallProps,
-  rules: readonly RateRule[],
-  retryAfter: number,
-  capacityLimit: number,
-  capacity: number,
-): void {
+const RULE_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+const CIDR_V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const CIDR_V6 = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(\d{1,3})$/;
+
+/**
+ * Every problem with the rule-shaping props, each naming the prop, the value and the fix. Tokens
+ * are not checked. The configuration schema calls it on each workload's edge settings.
+ */
+export function edgeFirewallRulesProblems(props: EdgeFirewallRules): string[] {
   const problems: string[] = [];
-  const region = Stack.of(scope).region;
-  if (props.scope === 'CLOUDFRONT' && !Token.isUnresolved(region) && region !== CLOUDFRONT_SCOPE_REGION) {
+  const cl = props.clientLimits;
+  if (cl) {
+    if (!Number.isInteger(cl.peoplePerSharedAddress) || cl.peoplePerSharedAddress < 1) {
+      problems.push(
+        `clientLimits.peoplePerSharedAddress is ${cl.peoplePerSharedAddress}. Fix: use a whole number of at least 1 (people behind the largest undeclared school or care-home address)`,
+      );
+    }
+    if (cl.sessionCookie !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(cl.sessionCookie)) {
+      problems.push(
+        `clientLimits.sessionCookie is "${cl.sessionCookie}". Fix: use a cookie name, e.g. "rempart-session"`,
+      );
+    }
+    (cl.sharedAddresses?.ipv4 ?? []).forEach((c, i) => {
+      const m = CIDR_V4.exec(c);
+      if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 1 || Number(m[5]) > 32) {
+        problems.push(
+          `clientLimits.sharedAddresses.ipv4[${i}] is "${c}". Fix: use IPv4 CIDR notation /1 to /32, e.g. "192.0.2.0/24"`,
+        );
+      }
+    });
+    (cl.sharedAddresses?.ipv6 ?? []).forEach((c, i) => {
+      const m = CIDR_V6.exec(c);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 128) {
+        problems.push(
+          `clientLimits.sharedAddresses.ipv6[${i}] is "${c}". Fix: use IPv6 CIDR notation /1 to /128, e.g. "2001:db8::/48"`,
+        );
+      }
+    });
+    cl.limits.forEach((l, i) => {
+      const at = `clientLimits.limits[${i}] ("${l.name}")`;
+      if (
+        l.clientsPerFingerprint !== undefined &&
+        (!Number.isInteger(l.clientsPerFingerprint) || l.clientsPerFingerprint < 1)
+      ) {
+        problems.push(
+          `${at}: clientsPerFingerprint is ${l.clientsPerFingerprint}. Fix: use a whole number of at least 1`,
+        );
+      }
+      problems.push(...scopeProblems(`${at}: scope`, l.scope));
+    });
+  }
+  const rules = [...(cl ? clientLimitRules(cl) : []), ...(props.rateRules ?? [])];
+  if (rules.length > AWS_LIMITS.wafRateRulesPerWebAcl) {
     problems.push(
-      `scope is CLOUDFRONT but the stack is in ${region}. Fix: create CLOUDFRONT-scope web ACLs in a stack in ${CLOUDFRONT_SCOPE_REGION}`,
+      `the client limits and rate rules make ${rules.length} rate-based rules; AWS WAF allows ${AWS_LIMITS.wafRateRulesPerWebAcl} per web ACL. Fix: drop a limit or an extra rule (each client limit makes up to 4)`,
     );
   }
   const names = new Set<string>();
-  rules.forEach((r, i) => {
-    const at = `rateRules[${i}] ("${r.name}")`;
-    if (!/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(r.name)) {
+  rules.forEach((r) => {
+    const at = `rate rule "${r.name}"`;
+    if (!RULE_NAME.test(r.name))
       problems.push(`${at}: name is not letters and digits (1–64). Fix: e.g. "PerClient"`);
-    }
-    if (names.has(r.name)) problems.push(`${at}: name is already used by another rate rule. Fix: rename one`);
+    if (names.has(r.name)) problems.push(`${at}: name is used twice. Fix: rename one`);
     names.add(r.name);
-    if (!Number.isInteger(r.limit) || r.limit < RATE_LIMIT_MIN || r.limit > RATE_LIMIT_MAX) {
+    if (!Number.isInteger(r.limit) || r.limit < WAF_FACTS.rateLimitMin || r.limit > WAF_FACTS.rateLimitMax) {
       problems.push(
-        `${at}: limit is ${r.limit}. Fix: use a whole number from ${RATE_LIMIT_MIN} (WAF's lowest) to ${RATE_LIMIT_MAX}`,
+        `${at}: limit is ${r.limit}. Fix: use a whole number from ${WAF_FACTS.rateLimitMin} (WAF's lowest) to ${WAF_FACTS.rateLimitMax}`,
       );
     }
-    if (!RATE_WINDOWS.includes(r.windowSeconds)) {
-      problems.push(`${at}: windowSeconds is ${r.windowSeconds}. Fix: use one of ${RATE_WINDOWS.join(', ')}`);
+    if (!WAF_FACTS.rateWindowsSeconds.includes(r.windowSeconds)) {
+      problems.push(
+        `${at}: windowSeconds is ${r.windowSeconds}. Fix: use one of ${WAF_FACTS.rateWindowsSeconds.join(', ')}`,
+      );
     }
-    if (r.keys.length < 1 || r.keys.length > 5) {
-      problems.push(`${at}: has ${r.keys.length} aggregation keys. Fix: use 1 to 5`);
+    if (r.keys.length < 1 || r.keys.length > WAF_FACTS.rateCustomKeysMax) {
+      problems.push(
+        `${at}: has ${r.keys.length} aggregation keys. Fix: use 1 to ${WAF_FACTS.rateCustomKeysMax}`,
+      );
     }
     const keyIds = r.keys.map(keyId);
     if (new Set(keyIds).size !== keyIds.length) {
       problems.push(`${at}: repeats an aggregation key (${keyIds.join(', ')}). Fix: list each key once`);
     }
     if (r.scopeDown) {
-      const { methods, pathPrefix } = r.scopeDown;
-      if ((methods?.length ?? 0) === 0 && pathPrefix === undefined) {
+      const { methods, pathPrefixes, ipv6Only, excludeSharedAddresses } = r.scopeDown;
+      if (!methods?.length && !pathPrefixes?.length && !ipv6Only && !excludeSharedAddresses) {
         problems.push(
-          `${at}: scopeDown is empty. Fix: give methods, pathPrefix or both, or remove scopeDown`,
+          `${at}: scopeDown is empty. Fix: give methods, pathPrefixes or both, or remove scopeDown`,
         );
       }
-      if (pathPrefix !== undefined && !pathPrefix.startsWith('/')) {
-        problems.push(
-          `${at}: scopeDown.pathPrefix is "${pathPrefix}". Fix: use an absolute path such as "/api/bookings"`,
-        );
-      }
+      problems.push(...scopeProblems(`${at}: scopeDown`, r.scopeDown));
     }
   });
-  if (!Number.isInteger(retryAfter) || retryAfter < 1 || retryAfter > 600) {
+  const body = props.bodySizeLimit;
+  if (body) {
+    if (
+      !Number.isInteger(body.maxBytes) ||
+      body.maxBytes < 1 ||
+      body.maxBytes >= WAF_FACTS.cloudFrontBodyInspectionBytes
+    ) {
+      problems.push(
+        `bodySizeLimit.maxBytes is ${body.maxBytes}. Fix: use a whole number of bytes below ${WAF_FACTS.cloudFrontBodyInspectionBytes}, the body size WAF inspects (a larger limit could never match)`,
+      );
+    }
+    problems.push(...scopeProblems('bodySizeLimit.scope', body.scope));
+  }
+  const retryAfter = props.retryAfterSeconds;
+  if (retryAfter !== undefined && (!Number.isInteger(retryAfter) || retryAfter < 1 || retryAfter > 600)) {
     problems.push(`retryAfterSeconds is ${retryAfter}. Fix: use a whole number of seconds from 1 to 600`);
   }
-  if (capacityLimit > WEB_ACL_CAPACITY_LIMIT) {
+  const capacityLimit = props.capacityLimit;
+  if (capacityLimit !== undefined && capacityLimit > WAF_FACTS.webAclCapacityLimit) {
     problems.push(
-      `capacityLimit is ${capacityLimit}. Fix: use at most ${WEB_ACL_CAPACITY_LIMIT}, the web ACL limit`,
+      `capacityLimit is ${capacityLimit}. Fix: use at most ${WAF_FACTS.webAclCapacityLimit}, the web ACL limit`,
     );
   }
-  if (capacity > capacityLimit) {
-    problems.push(
-      `the rules need ${capacity} WCU, above the limit of ${capacityLimit}. Fix: disable a managed group (Common costs ${MANAGED_GROUP_CAPACITY.common}) or drop aggregation keys (30 WCU each)`,
-    );
-  }
-  if (problems.length) throw new Error(`EdgeFirewall ${scope.node.path}: ${problems.join('; ')}`);
+  problems.push(...countRuleProblems(resolveGroups(props.managedGroups)).errors);
+  return problems;
+}
+
+function scopeProblems(at: string, scope: RequestScope | undefined): string[] {
+  const problems: string[] = [];
+  (scope?.pathPrefixes ?? []).forEach((p, i) => {
+    if (!/^\/[a-z0-9/_.~-]*$/.test(p)) {
+      problems.push(
+        `${at}.pathPrefixes[${i}] is "${p}". Fix: use an absolute, lower-case path such as "/api/bookings" (paths are compared decoded, normalized and lower-cased)`,
+      );
+    }
+  });
+  return problems;
 }
 
 function keyId(k: RateKey): string {
   return 'name' in k ? `${k.type}:${k.name.toLowerCase()}` : k.type;
-}
-
-function visibility(metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty {
-  return { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true };
-}
-
-function rateKey(k: RateKey): wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty {
-  const none = [{ priority: 0, type: 'NONE' }];
-  switch (k.type) {
-    case 'ip':
-      return { ip: {} };
-    case 'forwardedIp':
-      return { forwardedIp: {} };
-    case 'cookie':
-      return { cookie: { name: k.name, textTransformations: none } };
-    case 'header':
-      return { header: { name: k.name, textTransformations: none } };
-    case 'ja4Fingerprint':
-      return { ja4Fingerprint: { fallbackBehavior: 'NO_MATCH' } };
-    case 'httpMethod':
-      return { httpMethod: {} };
-    case 'uriPath':
-      return { uriPath: { textTransformations: none } };
-  }
-}
-
-function stringMatch(
-  fieldToMatch: wafv2.CfnWebACL.FieldToMatchProperty,
-  searchString: string,
-  positionalConstraint: 'EXACTLY' | 'STARTS_WITH',
-): wafv2.CfnWebACL.StatementProperty {
-  return {
-    byteMatchStatement: {
-      fieldToMatch,
-      searchString,
-      positionalConstraint,
-      textTransformations: [{ priority: 0, type: 'NONE' }],
-    },
-  };
-}
-
-function scopeDownStatement(rule: RateRule): wafv2.CfnWebACL.StatementProperty | undefined {
-  if (!rule.scopeDown) return undefined;
-  const parts: wafv2.CfnWebACL.StatementProperty[] = [];
-  const methods = rule.scopeDown.methods ?? [];
-  const methodMatches = methods.map((m) => stringMatch({ method: {} }, m, 'EXACTLY'));
-  if (methodMatches.length === 1) parts.push(methodMatches[0]);
-  if (methodMatches.length > 1) parts.push({ orStatement: { statements: methodMatches } });
-  if (rule.scopeDown.pathPrefix !== undefined) {
-    parts.push(stringMatch({ uriPath: {} }, rule.scopeDown.pathPrefix, 'STARTS_WITH'));
-  }
-  return parts.length > 1 ? { andStatement: { statements: parts } } : parts[0];
-}
-
-function rateRule(rule: RateRule, retryAfter: number): wafv2.CfnWebACL.RuleProperty {
-  const custom = usesCustomKeys(rule);
-  const forwarded = rule.keys.find((k) => k.type === 'forwardedIp');
-  return {
-    name: rule.name,
-    priority: 0,
-    action:
-      rule.action === 'count'
-        ? { count: {} }
-        : { block: { customResponse: rateLimitedResponse(retryAfter) } },
-    visibilityConfig: visibility(rule.name),
-    statement: {
-      rateBasedStatement: {
-        limit: rule.limit,
-        evaluationWindowSec: rule.windowSeconds,
-        aggregateKeyType: custom ? 'CUSTOM_KEYS' : 'IP',
-        customKeys: custom ? rule.keys.map(rateKey) : undefined,
-        forwardedIpConfig:
-          forwarded && forwarded.type === 'forwardedIp'
-            ? { headerName: forwarded.headerName, fallbackBehavior: 'MATCH' }
-            : undefined,
-        scopeDownStatement: scopeDownStatement(rule),
-      },
-    },
-  };
-}
-
-function managedRule(g: ResolvedGroup): wafv2.CfnWebACL.RuleProperty {
-  const spec = MANAGED_GROUPS[g.key];
-  const configs: wafv2.CfnWebACL.ManagedRuleGroupConfigProperty[] = [];
-  if (g.key === 'botControl') {
-    configs.push({ awsManagedRulesBotControlRuleSet: { inspectionLevel: g.inspectionLevel ?? 'COMMON' } });
-  }
-  if (g.key === 'antiDdos') {
-    configs.push({
-      awsManagedRulesAntiDDoSRuleSet: {
-        sensitivityToBlock: 'LOW',
-        clientSideActionConfig: {
-          challenge: {
-            usageOfAction: 'ENABLED',
-            sensitivity: 'HIGH',
-            exemptUriRegularExpressions: [{ regexString: CHALLENGE_EXEMPT_URIS }],
-          },
-        },
-      },
-    });
-  }
-  return {
-    name: spec.ruleName,
-    priority: 0,
-    overrideAction: g.countOnly ? { count: {} } : { none: {} },
-    visibilityConfig: visibility(spec.ruleName),
-    statement: {
-      managedRuleGroupStatement: {
-        vendorName: 'AWS',
-        name: spec.name,
-        managedRuleGroupConfigs: configs.length ? configs : undefined,
-      },
-    },
-  };
-}
-
-function originVerifyRule(v: OriginVerification): wafv2.CfnWebACL.RuleProperty {
-  return {
-    name: 'RejectWithoutOriginHeader',
-    priority: 0,
-    action: { block: {} },
-    visibilityConfig: visibility('RejectWithoutOriginHeader'),
-    statement: {
-      notStatement: {
-        statement: stringMatch(
-          { singleHeader: { Name: v.headerName.toLowerCase() } },
-          v.secretValue,
-          'EXACTLY',
-        ),
-      },
-    },
-  };
 }
 
 function rateLimitedBody(retryAfter: number): string {
@@ -470,6 +449,25 @@ function rateLimitedResponse(retryAfter: number): wafv2.CfnWebACL.CustomResponse
       { name: 'Retry-After', value: String(retryAfter) },
       { name: 'Cache-Control', value: 'no-store' },
     ],
+  };
+}
+
+function tooLargeBody(maxBytes: number): string {
+  return JSON.stringify({
+    error: 'payload_too_large',
+    maxBytes,
+    message: {
+      fr: `La demande dépasse ${maxBytes} octets et ne peut pas être traitée.`,
+      en: `The request is larger than ${maxBytes} bytes and cannot be processed.`,
+    },
+  });
+}
+
+function tooLargeResponse(): wafv2.CfnWebACL.CustomResponseProperty {
+  return {
+    responseCode: 413,
+    customResponseBodyKey: TOO_LARGE_BODY_KEY,
+    responseHeaders: [{ name: 'Cache-Control', value: 'no-store' }],
   };
 }
 

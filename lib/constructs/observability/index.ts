@@ -1,1 +1,2 @@
 export * from './regional-observability';
+export * from './region-probe';

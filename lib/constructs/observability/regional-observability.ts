@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,13 +7,16 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
+import { DataKey } from '../data-key/data-key';
+import type { HealthSignal } from '../regional-failover/regional-failover';
+import { probeArtifactsBucket, RegionProbe, type ProbeHeartbeat, type ProbeHttpCheck } from './region-probe';
 
 /** Alarm thresholds; `resilience.alarms` in the Rempart configuration has this shape. */
 export interface AlarmThresholds {
@@ -31,6 +35,15 @@ export interface AlarmThresholds {
   readonly unhealthyHosts: number;
   readonly serviceCpuPercent: number;
   readonly service5xxPerPeriod: number;
+  /** Share (0-1) of a health method's answers that are 5xx, over the evaluation periods. */
+  readonly serverErrorRatio: number;
+}
+
+/** How often the Region probes run and how their alarm reads them. */
+export interface ProbeTiming {
+  readonly rate: Duration;
+  readonly alarmPeriod: Duration;
+  readonly evaluationPeriods: number;
 }
 
 /** Every signal belongs to a workload; each workload gets its own health verdict. */
@@ -43,6 +56,26 @@ export interface ApiSignal extends Signal {
   readonly restApi: apigw.IRestApi;
   /** @default "prod" */
   readonly stageName?: string;
+  /**
+   * Methods whose share of 5xx answers is a health signal (the stage must publish detailed,
+   * per-method metrics). Name only methods whose 5xx a client cannot cause at will (requests it
+   * got wrong must be answered 4xx). Their `5XXError` Average is a ratio of errors to requests and
+   * exists only with traffic: without requests it says nothing. @default none
+   */
+  readonly healthMethods?: readonly { readonly resourcePath: string; readonly method: string }[];
+}
+
+/**
+ * A Region probe (CloudWatch Synthetics canary) for a workload: its read path (HTTP checks against
+ * Region-pinned endpoints) and its write path (a canary-only heartbeat item).
+ */
+export interface ProbeSignal extends Signal {
+  /** @default none */
+  readonly checks?: readonly ProbeHttpCheck[];
+  /** @default none */
+  readonly heartbeat?: ProbeHeartbeat;
+  /** @default - derived from the name prefix, the workload and the Region (21 characters at most) */
+  readonly canaryName?: string;
 }
 
 export interface QueueSignal extends Signal {
@@ -92,14 +125,23 @@ export interface RegionalObservabilityProps {
   readonly tables?: readonly TableSignal[];
   /** @default none */
   readonly webServices?: readonly WebServiceSignal[];
+  /** @default none */
+  readonly probes?: readonly ProbeSignal[];
+  /** Required with `probes`. @default one run a minute, alarm on 2 periods of 2 minutes */
+  readonly probeTiming?: ProbeTiming;
 }
 
 /**
  * One Region's dashboard, alarms, alert topic and "region healthy" verdict.
  *
  * - `topic`: KMS-encrypted, TLS-only SNS topic every alarm notifies (ALARM and OK).
- * - `criticalAlarms`: per workload, the alarms that mean "this Region cannot serve it". They use
- *   only Sum/Maximum statistics so that Route 53 CLOUDWATCH_METRIC health checks can follow them.
+ * - `criticalAlarms`: per workload, the alarms that mean "this Region cannot serve it" (they page
+ *   and feed `regionHealth`).
+ * - `healthSignals`: per workload, the alarms Route 53 follows, each with its missing-data verdict:
+ *   the Region probe (always reported: no data is a failure), healthy hosts (always reported), and
+ *   error ratios of methods a client cannot make fail (exist only with traffic: no data is no
+ *   evidence). Counts that only exist with traffic, or that a client can drive (4xx, queue age
+ *   under a flood), page people but never move traffic.
  * - `regionHealth`: composite alarm, ALARM when any critical alarm or the API p99 latency alarm is.
  *   Humans, dashboards and FIS stop conditions read it. Route 53 cannot: a composite alarm has no
  *   metric for a health check to evaluate, so RegionalFailover combines the critical alarms itself.
@@ -115,6 +157,10 @@ export class RegionalObservability extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
   /** Per workload: alarms whose ALARM state means the Region cannot serve it. */
   public readonly criticalAlarms: Record<string, cloudwatch.Alarm[]> = {};
+  /** Per workload: what Route 53 health checks follow, with the verdict when a metric has no data. */
+  public readonly healthSignals: Record<string, HealthSignal[]> = {};
+  /** Per workload: the Region probe, when one was asked for. */
+  public readonly probes: Record<string, RegionProbe> = {};
   /** Dead-letter queue alarms (a message was given up on). Good FIS stop conditions. */
   public readonly deadLetterAlarms: cloudwatch.Alarm[] = [];
   /** ALARM when the Region is unhealthy for any workload. */
@@ -131,11 +177,10 @@ export class RegionalObservability extends Construct {
     this.props = props;
     this.period = Duration.seconds(props.thresholds.periodSeconds);
 
-    const key = new kms.Key(this, 'TopicKey', {
+    const key = new DataKey(this, 'TopicKey', {
       description: `Rempart alerts topic, ${props.namePrefix}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+      services: ['sns'],
+    }).key;
     // CloudWatch publishes alarm notifications to the encrypted topic; it needs the key for that.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -166,6 +211,7 @@ export class RegionalObservability extends Construct {
     for (const s of props.functions ?? []) this.monitorFunction(s);
     for (const s of props.tables ?? []) this.monitorTable(s);
     for (const s of props.webServices ?? []) this.monitorWebService(s);
+    if ((props.probes ?? []).length) this.monitorProbes(props.probes ?? []);
 
     const verdict = [...Object.values(this.criticalAlarms).flat(), ...this.latencyAlarms];
     this.regionHealth = new cloudwatch.CompositeAlarm(this, 'RegionHealth', {
@@ -230,6 +276,53 @@ export class RegionalObservability extends Construct {
       t.apiThrottlesPerPeriod,
       `${s.workload} API 4xx responses, including 429 throttles`,
     );
+    for (const hm of s.healthMethods ?? []) {
+      const ratio = this.alarm(
+        `${id}${pascalPath(hm.method, hm.resourcePath)}ErrorRatio`,
+        new cloudwatch.Metric({
+          namespace: 'AWS/ApiGateway',
+          metricName: '5XXError',
+          dimensionsMap: { ...dimensionsMap, Resource: hm.resourcePath, Method: hm.method },
+          statistic: 'Average',
+          period: this.period,
+        }),
+        t.serverErrorRatio,
+        `${s.workload} ${hm.method} ${hm.resourcePath}: share of 5xx answers`,
+      );
+      this.critical(s.workload, ratio);
+      this.signal(s.workload, ratio, route53.InsufficientDataHealthStatusEnum.HEALTHY);
+    }
+  }
+
+  private monitorProbes(probes: readonly ProbeSignal[]): void {
+    const timing = this.props.probeTiming ?? {
+      rate: Duration.minutes(1),
+      alarmPeriod: Duration.minutes(2),
+      evaluationPeriods: 2,
+    };
+    const region = Stack.of(this).region;
+    const probeKey = new DataKey(this, 'ProbeKey', {
+      description: `Rempart Region probes, ${this.props.namePrefix}: run reports`,
+      services: ['s3'],
+    }).key;
+    const artifactsBucket = probeArtifactsBucket(this, 'ProbeArtifacts', probeKey);
+    for (const p of probes) {
+      const probe = new RegionProbe(this, `${p.workload}Probe`, {
+        canaryName: p.canaryName ?? probeCanaryName(this.props.namePrefix, p.workload, region),
+        checks: p.checks,
+        heartbeat: p.heartbeat,
+        rate: timing.rate,
+        alarmPeriod: timing.alarmPeriod,
+        evaluationPeriods: timing.evaluationPeriods,
+        alarmName: `${this.props.namePrefix}-${p.workload}Probe`,
+        encryptionKey: probeKey,
+        artifactsBucket,
+      });
+      this.probes[p.workload] = probe;
+      this.adopt(probe.alarm, `${p.workload} Region probe: share of successful runs`);
+      this.critical(p.workload, probe.alarm);
+      this.signal(p.workload, probe.alarm, route53.InsufficientDataHealthStatusEnum.UNHEALTHY);
+    }
   }
 
   private monitorQueue(s: QueueSignal): void {
@@ -337,19 +430,20 @@ export class RegionalObservability extends Construct {
       t.unhealthyHosts,
       `${s.workload} unhealthy targets`,
     );
-    // Silence is the signature of an isolated Region (no request reaches the load balancer, so no
-    // 5xx is counted): no healthy target at all, or no data, is the signal that catches it.
-    this.critical(
-      s.workload,
-      this.alarm(
-        id + 'NoHealthyHosts',
-        s.targetGroup.metrics.healthyHostCount({ ...p, statistic: 'Minimum' }),
-        1,
-        `${s.workload} healthy targets`,
-        this.props.thresholds.evaluationPeriods,
-        true,
-      ),
+    // The load balancer health-checks every target whatever the traffic and publishes the count
+    // every minute: no healthy target, or no data at all (an isolated Region), is a Region that
+    // cannot serve. It is the one web-service signal Route 53 follows.
+    const noHealthyHosts = this.alarm(
+      id + 'NoHealthyHosts',
+      s.targetGroup.metrics.healthyHostCount({ ...p, statistic: 'Minimum' }),
+      1,
+      `${s.workload} healthy targets`,
+      this.props.thresholds.evaluationPeriods,
+      true,
     );
+    this.critical(s.workload, noHealthyHosts);
+    this.signal(s.workload, noHealthyHosts, route53.InsufficientDataHealthStatusEnum.UNHEALTHY);
+    // 5xx counts exist only with traffic and grow with it: they page people, they never move traffic.
     this.critical(
       s.workload,
       this.alarm(
@@ -387,6 +481,22 @@ export class RegionalObservability extends Construct {
 
   private critical(workload: string, alarm: cloudwatch.Alarm): void {
     (this.criticalAlarms[workload] ??= []).push(alarm);
+  }
+
+  private signal(
+    workload: string,
+    alarm: cloudwatch.Alarm,
+    whenMissing: route53.InsufficientDataHealthStatusEnum,
+  ): void {
+    (this.healthSignals[workload] ??= []).push({ alarm, whenMissing });
+  }
+
+  /** An alarm made elsewhere (a probe's) that pages and shows like the others. */
+  private adopt(alarm: cloudwatch.Alarm, what: string): void {
+    alarm.addAlarmAction(this.alarmAction);
+    alarm.addOkAction(this.alarmAction);
+    this.alarms.push(alarm);
+    this.widgets.push(new cloudwatch.AlarmWidget({ title: what, alarm, width: 8, height: 6 }));
   }
 
   private alarm(
@@ -433,6 +543,7 @@ function validate(path: string, props: RegionalObservabilityProps): void {
     ...(props.functions ?? []),
     ...(props.tables ?? []),
     ...(props.webServices ?? []),
+    ...(props.probes ?? []),
   ];
   for (const s of all) {
     if (!/^[A-Z][A-Za-z0-9]*$/.test(s.workload)) {
@@ -445,10 +556,38 @@ function validate(path: string, props: RegionalObservabilityProps): void {
   }
   if (all.length === 0) {
     problems.push(
-      'no signal to monitor. Fix: pass at least one of apis, queues, functions, tables, webServices',
+      'no signal to monitor. Fix: pass at least one of apis, queues, functions, tables, webServices, probes',
     );
   }
+  const ratio = props.thresholds.serverErrorRatio;
+  if (!(ratio > 0 && ratio < 1)) {
+    problems.push(`thresholds.serverErrorRatio is ${ratio}. Fix: use a share between 0 and 1, e.g. 0.05`);
+  }
+  const workloads = (props.probes ?? []).map((p) => p.workload);
+  const twice = workloads.filter((w, i) => workloads.indexOf(w) !== i);
+  if (twice.length)
+    problems.push(`probes has ${twice.join(', ')} twice. Fix: one probe per workload, with all its checks`);
   if (problems.length) throw new Error(`RegionalObservability ${path}: ${problems.join('; ')}`);
+}
+
+/**
+ * A canary name for a workload's Region probe, within CloudWatch Synthetics' 21 characters: the
+ * workload, the Region in short ("euw3") and a hash of the name prefix (two deployments of Rempart
+ * in one account keep distinct canaries), e.g. "booking-euw3-1a2b".
+ */
+export function probeCanaryName(namePrefix: string, workload: string, region: string): string {
+  const [area = '', direction = '', number = ''] = region.split('-');
+  const short = `${area}${direction.charAt(0)}${number}`;
+  const hash = createHash('sha256').update(namePrefix).digest('hex').slice(0, 4);
+  return `${workload.toLowerCase().slice(0, 21 - short.length - hash.length - 2)}-${short}-${hash}`;
+}
+
+/** "POST", "/api/bookings" → "PostApiBookings" (construct ids and alarm names). */
+function pascalPath(method: string, resourcePath: string): string {
+  return [method.toLowerCase(), ...resourcePath.split(/[^A-Za-z0-9]+/)]
+    .filter(Boolean)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
 }
 
 function pascal(region: string): string {

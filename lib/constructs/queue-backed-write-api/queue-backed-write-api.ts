@@ -9,6 +9,12 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import { LogEncryptionKey } from '../log-encryption-key/log-encryption-key';
 import {
+  acceptedResponseTemplate,
+  commonAttributes,
+  createRequestTemplate,
+  deleteRequestTemplate,
+} from './private/templates';
+import {
   InvocationKind,
   RempartFunction,
   type FaultInjectionProps,
@@ -41,6 +47,45 @@ export interface QueueWorkerProps {
   readonly faultInjection?: FaultInjectionProps;
 }
 
+/** Who may write, and what of the caller the queued message carries. */
+export interface WriteAuthorizationProps {
+  /**
+   * Authorizer of the write methods (POST, and DELETE when `deleteRoute` is set). When it enforces
+   * per-caller limits it must not be cached (a cached answer would let requests past uncounted).
+   */
+  readonly authorizer: apigateway.IAuthorizer;
+  /**
+   * Values of the authorizer's context copied into message attributes of the same name
+   * (`$context.authorizer.<name>`), e.g. ["personKey"]: the caller's identity travels from the
+   * authorizer, never from the body. At most 6 (SQS takes 10 attributes; 3 are the API's own, one is spare).
+   * @default - none
+   */
+  readonly contextAttributes?: readonly string[];
+  /**
+   * A context value prepended to every request id (`<value>-<API request id>`), binding ids to
+   * their caller: DELETE then only accepts ids that carry the caller's value (others: 404).
+   * @default - the API request id alone
+   */
+  readonly requestIdPrefix?: string;
+  /**
+   * Status of a request the authorizer denies (ACCESS_DENIED). 429 when its denials are per-caller
+   * limits (the body then carries the authorizer's `message` and `retryAfterSeconds`).
+   * @default 403
+   */
+  readonly deniedStatusCode?: 403 | 429;
+}
+
+/** A DELETE route on one queued item: `DELETE /<writePath>/{<pathParameter>}`, queued like a write. */
+export interface DeleteRouteProps {
+  /** Name of the path parameter, e.g. "requestId". */
+  readonly pathParameter: string;
+  /**
+   * Java regular expression an id must match whole (no quote, "$" or "#"); any other id is
+   * answered 404 and nothing is queued.
+   */
+  readonly idPattern: string;
+}
+
 export interface QueueBackedWriteApiProps {
   /** Name of the REST API. @default - the construct path */
   readonly apiName?: string;
@@ -55,6 +100,16 @@ export interface QueueBackedWriteApiProps {
   readonly progressPath?: string;
   /** JSON schema of the POST body; any other body is answered 400 with the reason, and nothing is queued. */
   readonly requestSchema: apigateway.JsonSchema;
+  /**
+   * Longest POST body queued, in characters; a longer one is answered 413 and nothing is queued, so
+   * no body can exceed what SQS accepts (which would otherwise surface as a 5xx). 1 to 262,144.
+   * @default 8192
+   */
+  readonly maxBodyLength?: number;
+  /** @default - anonymous writes (every method is public; see `acknowledgePublicMethods`) */
+  readonly writeAuthorization?: WriteAuthorizationProps;
+  /** @default - no DELETE route */
+  readonly deleteRoute?: DeleteRouteProps;
   /** Stage-wide throttling (every method). */
   readonly stageThrottle: ThrottleProps;
   /**
@@ -93,8 +148,18 @@ export interface QueueBackedWriteApiProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+export { NOT_FOUND_PROBE, TOO_LARGE_PROBE } from './private/templates';
+
 /** AWS default API Gateway REST burst quota per account and Region. */
 export const DEFAULT_ACCOUNT_BURST_QUOTA = 5000;
+
+/** Default `maxBodyLength`, characters. */
+export const DEFAULT_MAX_BODY_LENGTH = 8192;
+/**
+ * Largest `maxBodyLength`: 4 bytes per character at worst, plus attributes, stays under SQS's
+ * 1 MiB message limit.
+ */
+export const MAX_BODY_LENGTH_LIMIT = 262_144;
 
 const WRITE_PATH = /^[a-z0-9-]{1,64}(\/[a-z0-9-]{1,64}){0,4}$/;
 
@@ -108,8 +173,11 @@ const WRITE_PATH = /^[a-z0-9-]{1,64}(\/[a-z0-9-]{1,64}){0,4}$/;
  * throttling; add read routes to `api.root`. `queue`, `deadLetterQueue` and `worker` are exposed for
  * alarms.
  *
- * The queued body is the request body as received; `requestId` and `acceptedAt` (epoch ms) travel
- * as SQS message attributes.
+ * The queued body is the request body as received; `requestId`, `acceptedAt` (epoch ms) and
+ * `operation` (CREATE or DELETE) travel as SQS message attributes, with the authorizer's context
+ * values named in `writeAuthorization.contextAttributes`. A client mistake is always a 4xx: a body
+ * that fails the schema 400, a body over `maxBodyLength` 413, a DELETE of an id that is not the
+ * caller's 404; only a refusal by SQS itself (KMS, throttling) is a 503.
  */
 export class QueueBackedWriteApi extends Construct {
   public readonly api: apigateway.RestApi;
@@ -118,6 +186,12 @@ export class QueueBackedWriteApi extends Construct {
   public readonly worker: RempartFunction;
   /** The POST resource, e.g. /bookings. */
   public readonly writeResource: apigateway.Resource;
+  /** POST /<writePath>. */
+  public readonly writeMethod: apigateway.Method;
+  /** `/<writePath>/{<pathParameter>}`, when `deleteRoute` is set: add the item's GET to it. */
+  public readonly itemResource?: apigateway.Resource;
+  /** DELETE /<writePath>/{<pathParameter>}, when `deleteRoute` is set. */
+  public readonly deleteMethod?: apigateway.Method;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly queueKey: kms.IKey;
 
@@ -250,7 +324,7 @@ export class QueueBackedWriteApi extends Construct {
         ),
       },
     });
-    this.addGatewayResponses(retryAfter);
+    this.addGatewayResponses(retryAfter, props.writeAuthorization);
 
     const role = new iam.Role(this, 'IntegrationRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
@@ -262,7 +336,11 @@ export class QueueBackedWriteApi extends Construct {
       description: `Send validated requests of ${this.node.path} to its queue`,
       roles: [role],
       statements: [
-        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+        // GetQueueAttributes: the read-only probe that stands for a client's 4xx (private/templates.ts).
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+          resources: [this.queue.queueArn],
+        }),
         new iam.PolicyStatement({
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [this.queueKey.keyArn],
@@ -280,66 +358,67 @@ export class QueueBackedWriteApi extends Construct {
       validateRequestParameters: true,
     });
 
-    const accepted = JSON.stringify({
-      requestId: '$context.requestId',
-      status: 'PENDING',
-      acceptedAt: 0,
-      region: stack.region,
-      statusPath: `/${writePath}/$context.requestId`,
-      progressPath: props.progressPath,
-      retryAfterSeconds: retryAfter,
-    }).replace('"acceptedAt":0', '"acceptedAt":$context.requestTimeEpoch');
+    const auth = props.writeAuthorization;
+    const prefixKey = auth?.requestIdPrefix;
+    const contextAttributes = auth?.contextAttributes ?? [];
+    const maxBodyLength = props.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
+    const requestId = prefixKey
+      ? `$context.authorizer.${prefixKey}-$context.requestId`
+      : '$context.requestId';
+    const acceptedBody = (id: string, operation: 'CREATE' | 'DELETE') =>
+      JSON.stringify({
+        requestId: id,
+        operation,
+        status: 'PENDING',
+        acceptedAt: 0,
+        region: stack.region,
+        statusPath: `/${writePath}/${id}`,
+        progressPath: props.progressPath,
+        retryAfterSeconds: retryAfter,
+      }).replace('"acceptedAt":0', '"acceptedAt":$context.requestTimeEpoch');
 
-    const integration = new apigateway.AwsIntegration({
-      service: 'sqs',
-      path: `${stack.account}/${this.queue.queueName}`,
-      integrationHttpMethod: 'POST',
-      options: {
-        credentialsRole: role,
-        passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
-        requestParameters: {
-          'integration.request.header.Content-Type': "'application/x-www-form-urlencoded'",
-        },
-        requestTemplates: {
-          'application/json': [
-            'Action=SendMessage',
-            'MessageBody=$util.urlEncode($input.body)',
-            'MessageAttribute.1.Name=requestId',
-            'MessageAttribute.1.Value.DataType=String',
-            'MessageAttribute.1.Value.StringValue=$context.requestId',
-            'MessageAttribute.2.Name=acceptedAt',
-            'MessageAttribute.2.Value.DataType=Number',
-            'MessageAttribute.2.Value.StringValue=$context.requestTimeEpoch',
-          ].join('&'),
-        },
-        integrationResponses: [
-          {
-            statusCode: '202',
-            selectionPattern: '2\\d{2}',
-            responseParameters: {
-              'method.response.header.Cache-Control': "'no-store'",
-              'method.response.header.Retry-After': `'${retryAfter}'`,
-            },
-            responseTemplates: { 'application/json': accepted },
+    const integration = (requestTemplate: string, accepted: string) =>
+      new apigateway.AwsIntegration({
+        service: 'sqs',
+        path: `${stack.account}/${this.queue.queueName}`,
+        integrationHttpMethod: 'POST',
+        options: {
+          credentialsRole: role,
+          passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
+          requestParameters: {
+            'integration.request.header.Content-Type': "'application/x-www-form-urlencoded'",
           },
-          {
-            // The queue refused (throttled, KMS unavailable): ask the client to come back.
-            statusCode: '503',
-            selectionPattern: '[45]\\d{2}',
-            responseParameters: {
-              'method.response.header.Cache-Control': "'no-store'",
-              'method.response.header.Retry-After': `'${retryAfter}'`,
+          requestTemplates: { 'application/json': requestTemplate },
+          integrationResponses: [
+            {
+              // 202, or the client's 4xx when the template only probed the queue (private/templates.ts).
+              statusCode: '202',
+              selectionPattern: '2\\d{2}',
+              responseParameters: {
+                'method.response.header.Cache-Control': "'no-store'",
+                'method.response.header.Retry-After': `'${retryAfter}'`,
+              },
+              responseTemplates: { 'application/json': acceptedResponseTemplate(accepted, maxBodyLength) },
             },
-            responseTemplates: {
-              'application/json': JSON.stringify({
-                message: 'The request was not accepted. Please retry shortly.',
-                retryAfterSeconds: retryAfter,
-              }),
+            {
+              // SQS refused (throttled, KMS unavailable): never the client's doing once bodies are
+              // bounded, so a 503 that asks the client to come back.
+              statusCode: '503',
+              selectionPattern: '[45]\\d{2}',
+              responseParameters: {
+                'method.response.header.Cache-Control': "'no-store'",
+                'method.response.header.Retry-After': `'${retryAfter}'`,
+              },
+              responseTemplates: {
+                'application/json': JSON.stringify({
+                  message: 'The request was not accepted. Please retry shortly.',
+                  retryAfterSeconds: retryAfter,
+                }),
+              },
             },
-          },
-        ],
-      },
-    });
+          ],
+        },
+      });
 
     this.writeResource = writePath
       .split('/')
@@ -351,26 +430,58 @@ export class QueueBackedWriteApi extends Construct {
       'method.response.header.Cache-Control': true,
       'method.response.header.Retry-After': true,
     };
-    this.writeResource.addMethod('POST', integration, {
-      requestModels: { 'application/json': model },
-      requestValidator: validator,
-      methodResponses: [
-        { statusCode: '202', responseParameters: headers },
-        { statusCode: '503', responseParameters: headers },
-      ],
-    });
+    const methodResponses = ['202', '400', '404', '413', '503'].map((statusCode) => ({
+      statusCode,
+      responseParameters: headers,
+    }));
+    const authorizer = auth ? { authorizer: auth.authorizer } : {};
+    this.writeMethod = this.writeResource.addMethod(
+      'POST',
+      integration(
+        createRequestTemplate(maxBodyLength, commonAttributes('CREATE', prefixKey, contextAttributes)),
+        acceptedBody(requestId, 'CREATE'),
+      ),
+      {
+        requestModels: { 'application/json': model },
+        requestValidator: validator,
+        methodResponses,
+        ...authorizer,
+      },
+    );
+
+    if (props.deleteRoute) {
+      const { pathParameter, idPattern } = props.deleteRoute;
+      this.itemResource = this.writeResource.addResource(`{${pathParameter}}`);
+      this.deleteMethod = this.itemResource.addMethod(
+        'DELETE',
+        integration(
+          deleteRequestTemplate(
+            pathParameter,
+            idPattern,
+            prefixKey,
+            commonAttributes('DELETE', prefixKey, contextAttributes),
+          ),
+          acceptedBody(`$input.params('${pathParameter}')`, 'DELETE'),
+        ),
+        {
+          requestParameters: { [`method.request.path.${pathParameter}`]: true },
+          methodResponses,
+          ...authorizer,
+        },
+      );
+    }
 
     this.acknowledgeFindings();
   }
 
   /** Clear answers instead of raw gateway errors: the reason for a bad body, Retry-After when busy. */
-  private addGatewayResponses(retryAfter: number): void {
-    const json = { 'application/json': '' };
+  private addGatewayResponses(retryAfter: number, auth: WriteAuthorizationProps | undefined): void {
+    const noStore = { 'Cache-Control': "'no-store'" };
     this.api.addGatewayResponse('BadRequestBody', {
       type: apigateway.ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
+      responseHeaders: noStore,
       templates: {
-        ...json,
         'application/json':
           '{"message":"The request body is invalid; nothing was queued.","reason":"$context.error.validationErrorString"}',
       },
@@ -378,7 +489,7 @@ export class QueueBackedWriteApi extends Construct {
     this.api.addGatewayResponse('Throttled', {
       type: apigateway.ResponseType.THROTTLED,
       statusCode: '429',
-      responseHeaders: { 'Retry-After': `'${retryAfter}'`, 'Cache-Control': "'no-store'" },
+      responseHeaders: { 'Retry-After': `'${retryAfter}'`, ...noStore },
       templates: {
         'application/json': JSON.stringify({
           message: 'Too many requests right now. Please retry after the delay.',
@@ -388,7 +499,7 @@ export class QueueBackedWriteApi extends Construct {
     });
     this.api.addGatewayResponse('Default5xx', {
       type: apigateway.ResponseType.DEFAULT_5XX,
-      responseHeaders: { 'Retry-After': `'${retryAfter}'`, 'Cache-Control': "'no-store'" },
+      responseHeaders: { 'Retry-After': `'${retryAfter}'`, ...noStore },
       templates: {
         'application/json': JSON.stringify({
           message: 'Temporary problem. Please retry after the delay.',
@@ -396,23 +507,65 @@ export class QueueBackedWriteApi extends Construct {
         }),
       },
     });
+    if (!auth) return;
+    this.api.addGatewayResponse('Unauthorized', {
+      type: apigateway.ResponseType.UNAUTHORIZED,
+      statusCode: '401',
+      responseHeaders: { 'WWW-Authenticate': "'Bearer'", ...noStore },
+      templates: {
+        'application/json': JSON.stringify({
+          message:
+            'Sign in again: a valid ID token is required (Authorization: Bearer <token>). Nothing was queued.',
+        }),
+      },
+    });
+    const denied = auth.deniedStatusCode ?? 403;
+    this.api.addGatewayResponse('AccessDenied', {
+      type: apigateway.ResponseType.ACCESS_DENIED,
+      statusCode: String(denied),
+      responseHeaders: denied === 429 ? { 'Retry-After': `'${retryAfter}'`, ...noStore } : noStore,
+      templates: {
+        'application/json':
+          '{"message":"$util.escapeJavaScript($context.authorizer.message)","reason":"$context.authorizer.refusal","retryAfterSeconds":"$context.authorizer.retryAfterSeconds"}',
+      },
+    });
+    // The authorizer could not run (its key set unreachable): ours, not the client's; come back later.
+    this.api.addGatewayResponse('AuthorizerFailure', {
+      type: apigateway.ResponseType.AUTHORIZER_FAILURE,
+      statusCode: '503',
+      responseHeaders: { 'Retry-After': `'${retryAfter}'`, ...noStore },
+      templates: {
+        'application/json': JSON.stringify({
+          message: 'Sign-in cannot be checked right now. Please retry after the delay.',
+          retryAfterSeconds: retryAfter,
+        }),
+      },
+    });
   }
 
   /**
-   * Record that every method of the API so far is public on purpose (no authorizer). Call it again
-   * after adding public read routes to `api.root`; an authorised method should not be added before.
+   * Record why each method of the API so far has no Cognito authorizer: a public method (no
+   * authorizer) is public on purpose; a method behind a Lambda authorizer verifies the national
+   * identity provider's tokens itself. Call it again after adding routes to `api.root`.
    */
   public acknowledgePublicMethods(): void {
     const authReason =
-      'Public-service endpoint used anonymously by citizens (no account exists to authenticate); abuse is bounded by the edge WAF rate rules, JSON-schema validation and explicit stage and method throttling.';
+      'Public-service endpoint used anonymously by citizens (catalogue, shared progress cursor, health: no personal data); abuse is bounded by the edge WAF rate rules and explicit stage and method throttling.';
+    const lambdaAuthReason =
+      "Authorized by a Lambda authorizer that verifies the citizen's OpenID Connect ID token from the national identity provider (FranceConnect or an agent directory) against its published keys; a Cognito user pool would add a second identity store for the same people.";
     for (const method of this.api.methods) {
       if (this.publicMethods.has(method)) continue;
       this.publicMethods.add(method);
-      acknowledge(
-        method,
-        { id: 'AwsSolutions-APIG4', reason: authReason },
-        { id: 'AwsSolutions-COG4', reason: authReason },
-      );
+      const type = (method.node.defaultChild as apigateway.CfnMethod).authorizationType;
+      if (type === apigateway.AuthorizationType.CUSTOM) {
+        acknowledge(method, { id: 'AwsSolutions-COG4', reason: lambdaAuthReason });
+      } else {
+        acknowledge(
+          method,
+          { id: 'AwsSolutions-APIG4', reason: authReason },
+          { id: 'AwsSolutions-COG4', reason: authReason },
+        );
+      }
     }
   }
 
@@ -444,6 +597,15 @@ export class QueueBackedWriteApi extends Construct {
 }
 
 function validate(path: string, props: QueueBackedWriteApiProps): void {
+  const problems = queueBackedWriteApiPropsProblems(props);
+  if (problems.length) throw new Error(`QueueBackedWriteApi ${path}: ${problems.join('; ')}`);
+}
+
+/**
+ * Every problem with `props`, each naming the prop, the value received and the fix (empty when
+ * they are valid). Pure: a configuration schema can call it to report its own field names.
+ */
+export function queueBackedWriteApiPropsProblems(props: QueueBackedWriteApiProps): string[] {
   const problems: string[] = [];
   if (!WRITE_PATH.test(props.writePath)) {
     problems.push(
@@ -511,9 +673,57 @@ function validate(path: string, props: QueueBackedWriteApiProps): void {
       `visibilityTimeout is ${visibility} s, below 6 × the worker timeout (${timeout * 6} s); messages would be redelivered while still in process. Fix: use at least ${timeout * 6} s or leave it out`,
     );
   }
+  const maxBody = props.maxBodyLength;
+  if (
+    maxBody !== undefined &&
+    (!Number.isInteger(maxBody) || maxBody < 1 || maxBody > MAX_BODY_LENGTH_LIMIT)
+  ) {
+    problems.push(
+      `maxBodyLength is ${maxBody}. Fix: use a whole number of characters from 1 to ${MAX_BODY_LENGTH_LIMIT} (SQS takes 1 MiB, 4 bytes per character at worst), e.g. ${DEFAULT_MAX_BODY_LENGTH}`,
+    );
+  }
+  const auth = props.writeAuthorization;
+  const contextName = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+  const reserved = ['requestId', 'acceptedAt', 'operation'];
+  for (const name of auth?.contextAttributes ?? []) {
+    if (!contextName.test(name) || reserved.includes(name)) {
+      problems.push(
+        `writeAuthorization.contextAttributes has "${name}". Fix: use letters and digits, starting with a letter, and none of ${reserved.join(', ')}`,
+      );
+    }
+  }
+  if ((auth?.contextAttributes?.length ?? 0) > 6) {
+    problems.push(
+      `writeAuthorization.contextAttributes has ${auth?.contextAttributes?.length} names. Fix: at most 6 (SQS takes 10 message attributes; the API uses 3)`,
+    );
+  }
+  if (auth?.requestIdPrefix !== undefined && !contextName.test(auth.requestIdPrefix)) {
+    problems.push(
+      `writeAuthorization.requestIdPrefix is "${auth.requestIdPrefix}". Fix: the name of a context value of the authorizer, letters and digits`,
+    );
+  }
+  const del = props.deleteRoute;
+  if (del) {
+    if (!/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(del.pathParameter)) {
+      problems.push(
+        `deleteRoute.pathParameter is "${del.pathParameter}". Fix: letters and digits, e.g. "requestId"`,
+      );
+    }
+    let compiles = true;
+    try {
+      new RegExp(del.idPattern);
+    } catch {
+      compiles = false;
+    }
+    if (!compiles || /['$#"]/.test(del.idPattern) || del.idPattern.length === 0) {
+      problems.push(
+        `deleteRoute.idPattern is ${JSON.stringify(del.idPattern)}. Fix: a regular expression matched whole, without quotes, "$" or "#", e.g. "[A-Za-z0-9-]{8,64}"`,
+      );
+    }
+  }
   const mrc = props.maxReceiveCount;
   if (mrc !== undefined && (!Number.isInteger(mrc) || mrc < 1 || mrc > 1000)) {
     problems.push(`maxReceiveCount is ${mrc}. Fix: use a whole number from 1 to 1000, e.g. 5`);
   }
-  if (problems.length) throw new Error(`QueueBackedWriteApi ${path}: ${problems.join('; ')}`);
+  return problems;
 }

@@ -1,6 +1,14 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as resiliencehub from 'aws-cdk-lib/aws-resiliencehub';
 import { Construct } from 'constructs';
+import { acknowledge } from '../../compliance/acknowledge';
+
+/**
+ * The AWS managed policy Resilience Hub documents for the role it assumes to read an application's
+ * resources (its "invoker role"): read-only describe/list/get calls on the resource types it assesses.
+ */
+export const RESILIENCE_HUB_ASSESSMENT_POLICY = 'AWSResilienceHubAsssessmentExecutionPolicy';
 
 /** Objectives for one disruption type, in seconds (Resilience Hub's unit). */
 export interface FailureObjective {
@@ -25,6 +33,13 @@ export interface ResiliencePolicyProps {
   readonly stackArns: readonly string[];
   /** @default "Daily" */
   readonly assessmentSchedule?: 'Daily' | 'Disabled';
+  /**
+   * Role Resilience Hub assumes to import and assess the app, daily assessments included (the app's
+   * `RoleBased` permission model). It must trust `resiliencehub.amazonaws.com` and carry
+   * `AWSResilienceHubAsssessmentExecutionPolicy` or equivalent read permissions.
+   * @default - a role made here: trusted by Resilience Hub for this account only, with that policy
+   */
+  readonly invokerRole?: iam.IRole;
 }
 
 /**
@@ -35,6 +50,12 @@ export interface ResiliencePolicyProps {
 export class ResiliencePolicy extends Construct {
   public readonly policy: resiliencehub.CfnResiliencyPolicy;
   public readonly app: resiliencehub.CfnApp;
+  /**
+   * The invoker role of the app's permission model. Scheduled assessments run with it: without a
+   * permission model Resilience Hub would need a role named AwsResilienceHubPeriodicAssessmentRole,
+   * which its documentation advises against.
+   */
+  public readonly invokerRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: ResiliencePolicyProps) {
     super(scope, id);
@@ -54,11 +75,14 @@ export class ResiliencePolicy extends Construct {
       },
     });
 
+    this.invokerRole = props.invokerRole ?? this.createInvokerRole(props.name);
+
     this.app = new resiliencehub.CfnApp(this, 'App', {
       name: props.name,
       description: `Resilience Hub view of ${props.name}: its CloudFormation stacks, assessed against ${props.name}`,
       resiliencyPolicyArn: this.policy.attrPolicyArn,
       appAssessmentSchedule: props.assessmentSchedule ?? 'Daily',
+      permissionModel: { type: 'RoleBased', invokerRoleName: this.invokerRole.roleName },
       appTemplateBody: JSON.stringify({
         resources: [],
         appComponents: [],
@@ -70,6 +94,25 @@ export class ResiliencePolicy extends Construct {
         physicalResourceId: { type: 'Arn', identifier, awsRegion: stack.region, awsAccountId: stack.account },
       })),
     });
+    // Resilience Hub checks that it can assume the role when the app is created.
+    this.app.node.addDependency(this.invokerRole);
+  }
+
+  private createInvokerRole(name: string): iam.Role {
+    const role = new iam.Role(this, 'InvokerRole', {
+      description: `Resilience Hub reads the resources of ${name} to assess them (on demand and daily)`,
+      // The trust policy Resilience Hub documents, without source conditions: it documents none, and
+      // a condition it does not send would make every assessment fail. Only an app of this same
+      // account can name the role (invokerRoleName is resolved in the app's own account).
+      assumedBy: new iam.ServicePrincipal('resiliencehub.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(RESILIENCE_HUB_ASSESSMENT_POLICY)],
+    });
+    acknowledge(role, {
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${RESILIENCE_HUB_ASSESSMENT_POLICY}]`,
+      reason:
+        "Resilience Hub documents this AWS managed policy as the permissions of its invoker role: read-only describe/list/get calls over the resource types it assesses, kept current by AWS as it adds types. A copy here would drift and make assessments fail silently. The role can be assumed only by Resilience Hub, for apps of this account (an invoker role name is resolved in the app's own account).",
+    });
+    return role;
   }
 }
 

@@ -1,5 +1,7 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,8 +11,15 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
+import { flatten } from '../../compliance/resilience/private/cfn';
+import { lambdaEntry } from '../../lambda-entry';
 import { DataKey } from '../data-key/data-key';
-import { EdgeFirewall } from '../edge-firewall/edge-firewall';
+import {
+  EdgeFirewall,
+  ORIGIN_RULE_NAME,
+  SECURITY_LOG_MIN_RETENTION_DAYS,
+} from '../edge-firewall/edge-firewall';
+import { InvocationKind, RempartFunction } from '../rempart-function/rempart-function';
 import { RegionalFailover, RegionalRouting } from '../regional-failover/regional-failover';
 import { CLOUDFRONT_REGION } from './resilient-distribution';
 
@@ -32,18 +41,26 @@ export interface RegionalApiOriginProps {
   /** With FAILOVER routing: is this the primary Region? @default true */
   readonly primary?: boolean;
   /**
-   * Base name of the origin header and of its secret. The header is `<headerName>-<region>` and the
-   * generated secret `<secretName>/<region>`, replicated to us-east-1 for the distribution.
+   * Base name of the origin header and of its secrets. The header is `<headerName>-<region>`; the
+   * generated secrets are `<secretName>/<region>` (current, replicated to us-east-1 for the
+   * distribution) and `<secretName>/<region>/previous` (the value before the last rotation).
    */
   readonly originVerify: {
     readonly headerName: string;
     readonly secretName: string;
-    /** Secret generation; changing it makes CloudFormation re-read the secret value. @default 1 */
+    /** Secret generation; changing it makes CloudFormation re-read the secret values. @default 1 */
     readonly generation?: number;
+    /** Days between automatic rotations. @default 30 */
+    readonly rotationDays?: number;
+    /**
+     * Alias of a customer-managed KMS key in us-east-1 that encrypts the replica there (it must
+     * exist before this stack deploys). Required: the replica holds the live secret.
+     */
+    readonly replicaKeyAlias?: string;
   };
-  /** Key of the regional web ACL's log group. */
+  /** Key of the regional web ACL's and the rotation function's log groups. */
   readonly logEncryptionKey: kms.IKey;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** At least a year. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** More signals of the Region's real health (e.g. queue age, worker errors); any in ALARM fails the Region over. @default none */
   readonly healthAlarms?: readonly cloudwatch.IAlarm[];
@@ -61,17 +78,24 @@ export interface RegionalApiOriginProps {
 
 /**
  * The regional half of the edge for one API: a generated origin secret that CloudFront sends and
- * a REGIONAL web ACL on the stage requires (direct calls to the API are refused), a regional custom
- * domain for the write path, and the Region's Route 53 failover record driven by a health check on
- * the Region's own alarms. Create one in each Region's API stack, PRIMARY in one, SECONDARY in the
- * other.
+ * a REGIONAL web ACL on the stage requires (direct calls to the API are refused), rotated end to
+ * end by a Secrets Manager rotation function while the web ACL accepts the current and the
+ * previous value; a regional custom domain for the write path; and the Region's Route 53 failover
+ * record driven by a health check on the Region's own alarms. Create one in each Region's API
+ * stack, PRIMARY in one, SECONDARY in the other; the us-east-1 replica key (`replicaKeyAlias`) must
+ * exist first.
  */
 export class RegionalApiOrigin extends Construct {
   /** Header CloudFront must send to this Region. */
   public readonly headerName: string;
   /** Secrets Manager name of the header value (also readable in us-east-1, a replica). */
   public readonly secretName: string;
+  /** The current value: CloudFront sends it (replica in us-east-1); rotated automatically. */
   public readonly secret: secretsmanager.Secret;
+  /** The value before the last rotation, still accepted by the web ACL (this Region only). */
+  public readonly previousSecret: secretsmanager.Secret;
+  /** The function that rotates the secret end to end (web ACL, distributions, secrets). */
+  public readonly rotation: RempartFunction;
   public readonly firewall: EdgeFirewall;
   public readonly domain: apigateway.DomainName;
   /** Any in ALARM means this Region's API is unhealthy: they drive the write record. */
@@ -88,18 +112,31 @@ export class RegionalApiOrigin extends Construct {
 
     this.headerName = `${props.originVerify.headerName}-${this.region}`.toLowerCase();
     this.secretName = `${props.originVerify.secretName}/${this.region}`;
-    const secretKey = new DataKey(this, 'SecretKey', { description: `Rempart origin secret, ${this.region}` })
-      .key;
+    const secretKey = new DataKey(this, 'SecretKey', {
+      description: `Rempart origin secret, ${this.region}`,
+      services: ['secretsmanager'],
+    }).key;
+    const generated = { passwordLength: 48, excludePunctuation: true };
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: this.secretName,
-      description: `Value of ${this.headerName}: CloudFront sends it, the API's web ACL requires it`,
+      description: `Current value of ${this.headerName}: CloudFront sends it, the API's web ACL requires it`,
       encryptionKey: secretKey,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      // The distribution (us-east-1) resolves the value from this replica at deploy time.
-      replicaRegions: [{ region: CLOUDFRONT_REGION }],
+      generateSecretString: generated,
+    });
+    // The distribution (us-east-1) resolves the value from this replica at deploy time. CDK's
+    // replicaRegions takes an IKey whose ARN would name this stack's Region: the alias is given
+    // as is, resolved by Secrets Manager in us-east-1.
+    (this.secret.node.defaultChild as secretsmanager.CfnSecret).replicaRegions = [
+      { region: CLOUDFRONT_REGION, kmsKeyId: props.originVerify.replicaKeyAlias },
+    ];
+    this.previousSecret = new secretsmanager.Secret(this, 'PreviousSecret', {
+      secretName: `${this.secretName}/previous`,
+      description: `Value of ${this.headerName} before the last rotation, still accepted by the web ACL while CloudFront switches`,
+      encryptionKey: secretKey,
+      generateSecretString: generated,
     });
     acknowledge(
-      this.secret,
+      this.previousSecret,
       ...[
         'AwsSolutions-SMG4',
         'NIST.800.53.R5-SecretsManagerRotationEnabled',
@@ -107,7 +144,7 @@ export class RegionalApiOrigin extends Construct {
       ].map((findingId) => ({
         id: findingId,
         reason:
-          'A shared value between the CloudFront origin headers and this web ACL, both resolved by CloudFormation dynamic references at deploy time; an automatic rotation would lock CloudFront out until both stacks are redeployed. It is rotated by the procedure in docs/edge.md (new value, redeploy Region then edge). It protects no data: it only proves a request came through CloudFront, whose web ACL applies the rate and managed rules.',
+          'Holds the value the origin secret had before its last rotation: the rotation function of the current secret writes it at every rotation, so it changes on the same schedule. It is never sent by CloudFront after the switch and is dropped at the next rotation.',
       })),
     );
 
@@ -117,7 +154,10 @@ export class RegionalApiOrigin extends Construct {
       description: `Refuses requests to the ${this.region} API that did not come through CloudFront, secret generation ${props.originVerify.generation ?? 1}`,
       originVerification: {
         headerName: this.headerName,
-        secretValue: this.secret.secretValue.unsafeUnwrap(),
+        acceptedValues: [
+          this.secret.secretValue.unsafeUnwrap(),
+          this.previousSecret.secretValue.unsafeUnwrap(),
+        ],
       },
       // CloudFront's web ACL already applies the rate and managed rules to the real client.
       managedGroups: {
@@ -135,6 +175,7 @@ export class RegionalApiOrigin extends Construct {
       reason:
         'Origin guard only: every request it allows comes from CloudFront, whose CLOUDFRONT-scope web ACL applies the per-client rate rules to the real viewer. Here the source address is a CloudFront edge server and X-Forwarded-For can be forged by the viewer, so a rate rule would throttle CloudFront itself or be evaded; API Gateway stage throttling bounds the origin.',
     });
+    this.rotation = this.rotateAutomatically(props, secretKey);
     const association = new wafv2.CfnWebACLAssociation(this, 'FirewallAssociation', {
       resourceArn: stage.stageArn,
       webAclArn: this.firewall.webAclArn,
@@ -196,6 +237,140 @@ export class RegionalApiOrigin extends Construct {
       primary: props.routing === RegionalRouting.FAILOVER ? (props.primary ?? true) : undefined,
     });
   }
+
+  /**
+   * Secrets Manager rotation of the current secret by a function that does the whole switch
+   * (lambda/edge/domain/origin-secret.ts): previous := current, the web ACL accepts both, every
+   * distribution sending this Region's header switches, then AWSCURRENT moves.
+   */
+  private rotateAutomatically(props: RegionalApiOriginProps, secretKey: kms.IKey): RempartFunction {
+    const stack = Stack.of(this);
+    const fn = new RempartFunction(this, 'Rotation', {
+      entry: lambdaEntry('edge/rotate-origin-secret'),
+      description: `Rotates ${this.secretName}: web ACL, CloudFront origin headers, then the secret`,
+      invocation: InvocationKind.SYNCHRONOUS,
+      reservedConcurrentExecutions: 1,
+      timeout: Duration.minutes(2),
+      logEncryptionKey: props.logEncryptionKey,
+      environment: {
+        WEB_ACL_NAME: this.firewall.webAclName,
+        WEB_ACL_ID: this.firewall.webAcl.attrId,
+        WEB_ACL_SCOPE: 'REGIONAL',
+        ORIGIN_RULE_NAME,
+        ORIGIN_HEADER_NAME: this.headerName,
+        PREVIOUS_SECRET_ARN: this.previousSecret.secretArn,
+      },
+    });
+    const role = fn.role;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RotateCurrent',
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [this.secret.secretArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WritePrevious',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: [this.previousSecret.secretArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SecretKey',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [secretKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OriginGuard',
+        actions: ['wafv2:GetWebACL', 'wafv2:UpdateWebACL'],
+        resources: [this.firewall.webAclArn],
+      }),
+    );
+    // Discovery and the replica key cannot be named at synth time: their own policy, acknowledged
+    // on it, so that the function role's own statements stay off wildcards.
+    const replicaKey = stack.formatArn({
+      service: 'kms',
+      region: CLOUDFRONT_REGION,
+      resource: 'key',
+      resourceName: '*',
+    });
+    const distributions = stack.formatArn({
+      service: 'cloudfront',
+      region: '',
+      resource: 'distribution',
+      resourceName: '*',
+    });
+    const discovery = new iam.Policy(this, 'RotationReach', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'FindDistributions',
+          actions: ['cloudfront:ListDistributions'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SwitchOriginHeader',
+          actions: ['cloudfront:GetDistributionConfig', 'cloudfront:UpdateDistribution'],
+          resources: [distributions],
+          conditions: { StringEquals: { 'aws:ResourceAccount': stack.account } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'EncryptReplica',
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [replicaKey],
+          conditions: {
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.originVerify.replicaKeyAlias ?? ''] },
+            StringEquals: { 'kms:ViaService': `secretsmanager.${CLOUDFRONT_REGION}.amazonaws.com` },
+          },
+        }),
+      ],
+    });
+    const reasons: Record<string, string> = {
+      'AwsSolutions-IAM5[Resource::*]':
+        "cloudfront:ListDistributions has no resource-level permission; the function lists distributions to find those that send this Region's origin header (created after this stack, in us-east-1).",
+      [`AwsSolutions-IAM5[Resource::${flattenArn(stack, distributions)}]`]:
+        "The distributions that carry the origin header are created later by the edge stack and found at rotation time; only those sending this Region's header are read and updated, and the condition keeps them in this account.",
+      [`AwsSolutions-IAM5[Resource::${flattenArn(stack, replicaKey)}]`]:
+        "Secrets Manager re-encrypts each new version for the us-east-1 replica with the caller's permissions; the key is named by its alias (kms:ResourceAliases) because it lives in another stack and Region.",
+    };
+    acknowledge(discovery, ...Object.entries(reasons).map(([id, reason]) => ({ id, reason })));
+    const inline =
+      "One customer-managed policy for the rotation function's cross-Region reach, attached to its role only and deleted with it.";
+    acknowledge(
+      discovery,
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inline },
+      { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: inline },
+    );
+
+    const permission = new lambda.CfnPermission(this, 'RotationInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: fn.function.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: stack.account,
+      sourceArn: this.secret.secretArn,
+    });
+    const schedule = new secretsmanager.CfnRotationSchedule(this, 'RotationSchedule', {
+      secretId: this.secret.secretArn,
+      rotationLambdaArn: fn.function.functionArn,
+      rotationRules: { scheduleExpression: `rate(${props.originVerify.rotationDays ?? 30} days)` },
+      // Deploys never rotate: the first rotation comes one period after creation.
+      rotateImmediatelyOnUpdate: false,
+    });
+    schedule.addResourceDependency(permission);
+    schedule.node.addDependency(role);
+    schedule.node.addDependency(discovery);
+    return fn;
+  }
 }
 
 function validate(scope: Construct, props: RegionalApiOriginProps): void {
@@ -224,5 +399,34 @@ function validate(scope: Construct, props: RegionalApiOriginProps): void {
   if (threshold !== undefined && (threshold <= 0 || threshold >= 1)) {
     problems.push(`serverErrorRateThreshold is ${threshold}. Fix: use a share between 0 and 1, e.g. 0.05`);
   }
+  const alias = props.originVerify.replicaKeyAlias;
+  if (alias === undefined) {
+    problems.push(
+      `originVerify.replicaKeyAlias is missing: the ${CLOUDFRONT_REGION} replica would be encrypted with the AWS-managed key. Fix: give the alias of a customer-managed key in ${CLOUDFRONT_REGION}, e.g. "alias/rempart/origin-secret-replicas" (EdgeKeyStack creates one)`,
+    );
+  } else if (
+    !Token.isUnresolved(alias) &&
+    (!/^alias\/[A-Za-z0-9/_-]+$/.test(alias) || alias.startsWith('alias/aws/'))
+  ) {
+    problems.push(
+      `originVerify.replicaKeyAlias is "${alias}". Fix: use the alias of a customer-managed key, e.g. "alias/rempart/origin-secret-replicas"`,
+    );
+  }
+  const days = props.originVerify.rotationDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) {
+    problems.push(
+      `originVerify.rotationDays is ${days}. Fix: use a whole number of days from 1 to 365, e.g. 30`,
+    );
+  }
+  const retention = props.logRetention;
+  if (retention !== undefined && Number(retention) < SECURITY_LOG_MIN_RETENTION_DAYS) {
+    problems.push(
+      `logRetention is ${retention} days. Fix: keep the web ACL's logs at least ${SECURITY_LOG_MIN_RETENTION_DAYS} days (connection data, LCEN and décret 2021-1362)`,
+    );
+  }
   if (problems.length) throw new Error(`RegionalApiOrigin ${scope.node.path}: ${problems.join('; ')}`);
+}
+
+function flattenArn(stack: Stack, arn: string): string {
+  return flatten(stack.resolve(arn));
 }

@@ -11,6 +11,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import { EDGE_REGION } from '../../aws-facts';
+import { SECURITY_LOG_MIN_RETENTION_DAYS } from '../edge-firewall/edge-firewall';
 
 /** CloudFront certificates, its access-log source and CLOUDFRONT-scope web ACLs exist only here. */
 export const CLOUDFRONT_REGION = EDGE_REGION;
@@ -32,6 +33,12 @@ export interface Route {
   readonly origin: cloudfront.IOrigin;
   /** Same content in the other Region; turns the route into an origin failover group. @default none */
   readonly fallbackOrigin?: cloudfront.IOrigin;
+  /**
+   * `read` routes: the query parameters the origin needs, the only ones in the cache key and
+   * forwarded. Any other parameter (`?r=<random>`) is dropped, so it cannot bypass the cache.
+   * @default none: the query string is neither cached on nor forwarded
+   */
+  readonly queryParameters?: readonly string[];
 }
 
 export interface PathRoute extends Route {
@@ -47,9 +54,24 @@ export interface RetryPage {
 }
 
 export interface AccessLogging {
+  /** Customer-managed key of the access-log group. */
   readonly encryptionKey: kms.IKey;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** At least a year (connection data, LCEN and décret 2021-1362). @default logs.RetentionDays.ONE_YEAR */
   readonly retention?: logs.RetentionDays;
+}
+
+/**
+ * A viewer-request CloudFront Function (for example a waiting-room gate reading a KeyValueStore)
+ * run on chosen behaviours before the cache. CloudFront runs one function per event type and
+ * behaviour; the client-cookie function is a viewer-response one, so both fit.
+ */
+export interface ViewerRequestFunction {
+  /** A `cloudfront-js-2.0` function; its KeyValueStore association travels with it. */
+  readonly function: cloudfront.IFunction;
+  /** Path patterns of `routes` it runs on; each must be one of them. @default none */
+  readonly pathPatterns?: readonly string[];
+  /** Also on the default behaviour. @default false */
+  readonly defaultRoute?: boolean;
 }
 
 export interface ResilientDistributionProps {
@@ -74,6 +96,14 @@ export interface ResilientDistributionProps {
   readonly defaultRoute: Route;
   /** @default none */
   readonly routes?: readonly PathRoute[];
+  /** A viewer-request function on some routes (never on the retry page). @default none */
+  readonly viewerRequest?: ViewerRequestFunction;
+  /**
+   * Object served for "/", so that the bucket listing or an origin's own root is never exposed.
+   * @default "index.html" when the default route is static; none for a dynamic application (its
+   * own "/" answers)
+   */
+  readonly defaultRootObject?: string;
   /** Static "high demand, retry in a moment" page served instead of a raw error. */
   readonly retryPage: RetryPage;
   /**
@@ -135,10 +165,12 @@ const TLS_POLICIES_ALLOWED: readonly string[] = [
   cloudfront.SecurityPolicyProtocol.TLS_V1_3_2025,
 ];
 // CloudFront's custom error responses accept only these; 429 is not among them (WAF answers it).
+/** CloudFront accepts at most this many query strings in a cache policy's allow list. */
+const MAX_CACHE_KEY_QUERY_PARAMETERS = 10;
 const ERROR_CODES_ALLOWED = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 const STATIC_FAILOVER_CODES = [403, 404, 500, 502, 503, 504];
-// 403 included: the Region's origin guard answers 403 while its secret is being rotated, and the
-// other Region still trusts CloudFront.
+// 403 included: a Region whose origin guard refuses CloudFront (a secret changed by hand, outside
+// the two-value rotation) answers 403, and the other Region still trusts CloudFront.
 const READ_FAILOVER_CODES = [403, 500, 502, 503, 504];
 const DEFAULT_CSP =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; upgrade-insecure-requests";
@@ -194,30 +226,52 @@ export class ResilientDistribution extends Construct {
       removeHeaders: ['Server', 'X-Powered-By'],
     });
 
-    // Created only for a distribution that has read routes.
-    let readCache: cloudfront.CachePolicy | undefined;
-    const readCachePolicy = () =>
-      (readCache ??= new cloudfront.CachePolicy(this, 'ReadMicroCache', {
-        comment: `API reads of ${props.domainName}, cached ${readTtl.toSeconds()} s at the edge`,
-        minTtl: Duration.seconds(0),
-        defaultTtl: readTtl,
-        maxTtl: readTtl,
-        queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-        headerBehavior: cloudfront.CacheHeaderBehavior.none(),
-        cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-        enableAcceptEncodingGzip: true,
-        enableAcceptEncodingBrotli: true,
-      }));
+    // One micro-cache policy per distinct parameter allowlist, created only for read routes. The
+    // cache key never holds a parameter the origin does not read: a random `?r=` is a cache hit.
+    const readCaches = new Map<string, cloudfront.CachePolicy>();
+    const readCachePolicy = (parameters: readonly string[] = []) => {
+      const names = [...new Set(parameters)].sort();
+      const key = names.join('&');
+      let policy = readCaches.get(key);
+      if (!policy) {
+        policy = new cloudfront.CachePolicy(
+          this,
+          readCaches.size === 0 ? 'ReadMicroCache' : `ReadMicroCache${readCaches.size + 1}`,
+          {
+            comment: `API reads of ${props.domainName}, cached ${readTtl.toSeconds()} s at the edge, keyed on ${names.length ? names.join(', ') : 'the path only'}`,
+            minTtl: Duration.seconds(0),
+            defaultTtl: readTtl,
+            maxTtl: readTtl,
+            queryStringBehavior: names.length
+              ? cloudfront.CacheQueryStringBehavior.allowList(...names)
+              : cloudfront.CacheQueryStringBehavior.none(),
+            headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+            cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+            enableAcceptEncodingGzip: true,
+            enableAcceptEncodingBrotli: true,
+          },
+        );
+        readCaches.set(key, policy);
+      }
+      return policy;
+    };
 
     const clientCookie = props.clientCookie ? this.clientCookieFunction(props.clientCookie) : undefined;
-    const behavior = (route: Route): cloudfront.BehaviorOptions => {
+    const gate = props.viewerRequest;
+    const behavior = (route: Route, gated: boolean): cloudfront.BehaviorOptions => {
+      const functionAssociations: cloudfront.FunctionAssociation[] = [
+        ...(gated && gate
+          ? [{ function: gate.function, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]
+          : []),
+        ...(clientCookie
+          ? [{ function: clientCookie, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE }]
+          : []),
+      ];
       const common = {
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         responseHeadersPolicy: headers,
         compress: true,
-        functionAssociations: clientCookie
-          ? [{ function: clientCookie, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE }]
-          : undefined,
+        functionAssociations: functionAssociations.length ? functionAssociations : undefined,
       };
       switch (route.kind) {
         case 'static':
@@ -233,7 +287,7 @@ export class ResilientDistribution extends Construct {
             origin: withFailover(route, READ_FAILOVER_CODES),
             allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
             cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-            cachePolicy: readCachePolicy(),
+            cachePolicy: readCachePolicy(route.queryParameters),
           };
         case 'write':
         case 'dynamic':
@@ -259,7 +313,10 @@ export class ResilientDistribution extends Construct {
         compress: true,
       },
     };
-    for (const route of props.routes ?? []) additionalBehaviors[route.pathPattern] = behavior(route);
+    const gatedPatterns = new Set(gate?.pathPatterns ?? []);
+    for (const route of props.routes ?? []) {
+      additionalBehaviors[route.pathPattern] = behavior(route, gatedPatterns.has(route.pathPattern));
+    }
 
     const errorTtl = props.errorCachingTtl ?? Duration.seconds(10);
     this.distribution = new cloudfront.Distribution(this, 'Resource', {
@@ -271,7 +328,9 @@ export class ResilientDistribution extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       webAclId: props.webAclArn,
-      defaultBehavior: behavior(props.defaultRoute),
+      defaultRootObject:
+        props.defaultRootObject ?? (props.defaultRoute.kind === 'static' ? 'index.html' : undefined),
+      defaultBehavior: behavior(props.defaultRoute, gate?.defaultRoute === true),
       additionalBehaviors,
       errorResponses: (props.retryStatusCodes ?? [500, 502, 503, 504]).map((httpStatus) => ({
         httpStatus,
@@ -301,6 +360,13 @@ export class ResilientDistribution extends Construct {
       reason:
         'Access logs are delivered by CloudFront standard logging v2 (AWS::Logs::Delivery in this construct) to a KMS-encrypted CloudWatch Logs group with retention; the rule only recognises the legacy S3 "Logging" property, which needs an ACL-enabled bucket.',
     });
+    if (props.defaultRoute.kind !== 'static' && !props.defaultRootObject) {
+      acknowledge(cfn, {
+        id: 'cloudfront-dynamic-app-root',
+        reason:
+          'The default route is a dynamic application that serves "/" itself; a default root object would make CloudFront rewrite "/" to an object the application may not have.',
+      });
+    }
     acknowledge(cfn, {
       id: 'AwsSolutions-CFR1',
       reason:
@@ -338,7 +404,7 @@ export class ResilientDistribution extends Construct {
     const stack = Stack.of(this);
     const logGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: logging.encryptionKey,
-      retention: logging.retention ?? logs.RetentionDays.ONE_MONTH,
+      retention: logging.retention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const name = Names.uniqueResourceName(this, { maxLength: 60, separator: '-' });
@@ -368,8 +434,9 @@ export class ResilientDistribution extends Construct {
   }
 
   /**
-   * Viewer-response function: WAF counts a request only when every aggregation key is present, so a
-   * viewer without the cookie would escape the per-client rules until it had one. The value is not a
+   * Viewer-response function: WAF counts a request in a cookie-keyed rule only when the cookie is
+   * present, so a browser gets one at once and is counted per person from its second request (the
+   * firewall's fingerprint and address floors hold clients that drop it). The value is not a
    * secret (it only separates clients for rate limiting), hence Math.random in the JS 2.0 runtime.
    */
   private clientCookieFunction(name: string): cloudfront.Function {
@@ -453,6 +520,53 @@ function validate(scope: Construct, props: ResilientDistributionProps): void {
   const patterns = (props.routes ?? []).map((r) => r.pathPattern);
   const duplicate = patterns.find((p, i) => patterns.indexOf(p) !== i);
   if (duplicate) problems.push(`routes repeat the path pattern "${duplicate}". Fix: list each pattern once`);
+  for (const [where, route] of routes) {
+    const params = route.queryParameters ?? [];
+    if (params.length && route.kind !== 'read') {
+      problems.push(
+        `${where} is a ${route.kind} route with queryParameters. Fix: list query parameters on read routes only (the others are cached on the path, or not cached at all)`,
+      );
+    }
+    if (params.length > MAX_CACHE_KEY_QUERY_PARAMETERS) {
+      problems.push(
+        `${where} lists ${params.length} query parameters. Fix: keep at most ${MAX_CACHE_KEY_QUERY_PARAMETERS}, CloudFront's limit for a cache key`,
+      );
+    }
+    for (const p of params) {
+      if (!/^[A-Za-z0-9_.~-]{1,128}$/.test(p)) {
+        problems.push(`${where} has query parameter "${p}". Fix: use the parameter's name, e.g. "date"`);
+      }
+    }
+  }
+  const root = props.defaultRootObject;
+  if (root !== undefined && !/^[A-Za-z0-9._~-][A-Za-z0-9/._~-]{0,254}$/.test(root)) {
+    problems.push(
+      `defaultRootObject is "${root}". Fix: name an object without a leading "/", e.g. "index.html"`,
+    );
+  }
+  const gate = props.viewerRequest;
+  if (gate) {
+    const gated = gate.pathPatterns ?? [];
+    if (gated.length === 0 && !gate.defaultRoute) {
+      problems.push('viewerRequest names no route. Fix: give pathPatterns, defaultRoute: true, or both');
+    }
+    for (const p of gated) {
+      if (!patterns.includes(p)) {
+        problems.push(
+          `viewerRequest.pathPatterns has "${p}", which is not a route. Fix: use one of ${patterns.map((x) => `"${x}"`).join(', ') || '(no routes)'}`,
+        );
+      }
+    }
+    if (new Set(gated).size !== gated.length) {
+      problems.push('viewerRequest.pathPatterns lists a pattern twice. Fix: keep each once');
+    }
+  }
+  const retention = props.accessLogging.retention;
+  if (retention !== undefined && Number(retention) < SECURITY_LOG_MIN_RETENTION_DAYS) {
+    problems.push(
+      `accessLogging.retention is ${retention} days. Fix: keep CloudFront access logs at least ${SECURITY_LOG_MIN_RETENTION_DAYS} days (connection data, LCEN and décret 2021-1362)`,
+    );
+  }
   if (!/^\/[A-Za-z0-9/_.-]+$/.test(props.retryPage.path)) {
     problems.push(
       `retryPage.path is "${props.retryPage.path}". Fix: use an absolute path such as "/_rempart/retry.html"`,

@@ -1,21 +1,31 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { BOOKING_REQUEST_SCHEMA } from '../../../lambda/booking/domain/model';
+import {
+  BOOKING_REQUEST_SCHEMA,
+  MAX_BOOKING_BODY_LENGTH,
+  REQUEST_ID_PATTERN,
+} from '../../../lambda/booking/domain/model';
+import { LIMITS_ENVIRONMENT } from '../../../lambda/booking/handlers/write-authorizer';
+import { OIDC_ENVIRONMENT } from '../../../lambda/identity/domain/oidc-settings';
 import { acknowledge } from '../../compliance/acknowledge';
-import { HEALTH_RESERVED_CONCURRENCY, type BookingSettings } from './capacity';
+import { AdmissionControl } from '../../constructs/admission-control/admission-control';
+import type { AdmissionKid } from '../../constructs/admission-control/contract';
+import { CAPACITY_HEADROOM, HEALTH_RESERVED_CONCURRENCY, type BookingSettings } from './capacity';
 import { FaultConfigBucket } from '../../constructs/chaos-experiments/fault-config-bucket';
 import { LogEncryptionKey } from '../../constructs/log-encryption-key/log-encryption-key';
+import { OidcAuthorizer, OidcAuthorizerKind } from '../../constructs/oidc-authorizer/oidc-authorizer';
 import { QueueBackedWriteApi } from '../../constructs/queue-backed-write-api/queue-backed-write-api';
 import { RegionalApiOrigin } from '../../constructs/resilient-distribution/regional-api-origin';
 import { InvocationKind, RempartFunction } from '../../constructs/rempart-function/rempart-function';
 import { lambdaEntry } from '../../lambda-entry';
 import type { RempartConfig } from '../../config/schema';
-import type { BookingDataStack } from './data-stack';
+import { bookingNames, type BookingDataStack } from './data-stack';
 import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
 /** Physical name of a Region's FIS fault configuration bucket (S3 names are global). */
@@ -24,15 +34,40 @@ export function faultConfigBucketName(config: RempartConfig, account: string, re
 }
 
 /**
+ * Names both halves of the booking waiting room derive from configuration, so that the Regions and the
+ * edge stack (which deploys last) meet without a cross-stack reference: the edge gate's signing-key
+ * secrets (replicated into each Region under the same name, encrypted there with the booking identity
+ * key, which only Secrets Manager may use) and the slot new cookies are signed with.
+ */
+export function bookingAdmissionNames(config: RempartConfig) {
+  const prefix = `${config.service.name.toLowerCase()}-${config.service.stage}/booking/admission`;
+  // Rotation (docs/waiting-room.md, "Signing keys") changes this one value: both halves read it.
+  const currentKid: AdmissionKid = 'a';
+  return {
+    secretNamePrefix: prefix,
+    signingKeySecretName: (kid: AdmissionKid) => `${prefix}/signing-key-${kid}`,
+    currentKid,
+    replicaKeyAlias: bookingNames(config).identityKeyAlias,
+  };
+}
+
+/** Name of a Region's composite health alarm (RegionalObservability, in the Region's resilience stack). */
+export function regionHealthAlarmName(config: RempartConfig, region: string): string {
+  return `${config.service.name}-${region}-RegionHealth`;
+}
+
+/**
  * The DynamoDB actions each booking function issues (lambda/booking/adapters), and nothing else: no
  * Scan, batch or stream action, all within the MRSC-allowed operations (adapters/dynamodb.ts).
  */
 export const BOOKING_TABLE_ACTIONS = {
-  /** DynamoBookingStore (get, conditional put/update/delete) and CatalogueStore.advanceProgress (update). */
-  worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  /** DynamoBookingStore (conditional updates only, no read) and CatalogueStore.advanceProgress. */
+  worker: ['dynamodb:UpdateItem'],
+  /** AdmissionStore: one read and one conditional update of the person's counters. */
+  writeAuthorizer: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   /** CatalogueStore.listCentres / listSlots. */
   catalogue: ['dynamodb:Query'],
-  /** CatalogueStore.getOutcome / listProgress. */
+  /** CatalogueStore.personDecision / listProgress. */
   status: ['dynamodb:GetItem', 'dynamodb:Query'],
 } as const;
 
@@ -60,8 +95,10 @@ export interface BookingApiStackProps extends RempartStackProps {
  * Stateless booking resources of one Region: the regional REST API (writes queued by a service
  * integration, reads served by small functions with cache headers), the queue, its DLQ, the worker.
  *
- * Routes: POST /api/bookings (202, queued) · GET /api/bookings/{requestId} · GET /api/progress ·
- * GET /api/centres · GET /api/centres/{centreId}/slots · GET /api/health.
+ * Routes: POST /api/bookings and DELETE /api/bookings/{requestId} (202, queued; the write
+ * authorizer verifies the ID token and applies per-identity limits) · GET /api/bookings/{requestId}
+ * (the read authorizer; personal, never shared-cached) · GET /api/progress · GET /api/centres ·
+ * GET /api/centres/{centreId}/slots · GET /api/health (public).
  *
  * `apiOrigin` makes the API answer only requests that came through CloudFront (a REGIONAL web ACL
  * requiring the origin secret header) and gives the write path its regional name and failover record.
@@ -77,6 +114,10 @@ export class BookingApiStack extends RempartStack {
   public readonly worker: RempartFunction;
   public readonly catalogueFunction: RempartFunction;
   public readonly statusFunction: RempartFunction;
+  /** Verifies ID tokens and applies per-identity limits on every write (never cached). */
+  public readonly writeAuthorizer: OidcAuthorizer;
+  /** Verifies ID tokens for personal reads (cached per token). */
+  public readonly readAuthorizer: OidcAuthorizer;
   public readonly writeApi: QueueBackedWriteApi;
   /** This Region's replica of the booking table. */
   public readonly table: dynamodb.ITableV2;
@@ -86,6 +127,12 @@ export class BookingApiStack extends RempartStack {
   public readonly settings: BookingSettings;
   /** Where AWS FIS writes Lambda fault configuration in this Region (one bucket per Region). */
   public readonly faultConfig: FaultConfigBucket;
+  /**
+   * The waiting room's origin half in this Region (routes under /admission/ of `restApi`, items
+   * under ADM#<eventId> of the booking table), when `booking.waitingRoom.enabled`.
+   * @default - undefined: no waiting room
+   */
+  public readonly admission?: AdmissionControl;
   /**
    * The worker's AWS_FIS_CONFIGURATION_LOCATION, when this Region has a FIS Lambda extension layer
    * in `resilience.drills.lambdaExtensionLayerArns`; the Region's Lambda drills write there.
@@ -110,12 +157,59 @@ export class BookingApiStack extends RempartStack {
     });
     const extensionLayerArn = config.resilience.drills.lambdaExtensionLayerArns[this.region];
 
+    // The pepper's replica in this Region, by name; its key is granted by IAM (OidcAuthorizer.pepperKey).
+    const identity = config.booking.identity;
+    const pepperSecret = secretsmanager.Secret.fromSecretNameV2(this, 'PersonPepper', data.pepperSecretName);
+    const oidc = {
+      issuer: identity.issuer,
+      audience: identity.audience,
+      jwksUrl: identity.jwksUrl,
+      algorithms: identity.algorithms,
+      clockToleranceSeconds: identity.clockToleranceSeconds,
+      pepperSecret,
+      pepperKey: data.identityKey,
+      logEncryptionKey: this.logKey,
+    };
+    this.readAuthorizer = new OidcAuthorizer(this, 'ReadAuthorizer', {
+      ...oidc,
+      kind: OidcAuthorizerKind.TOKEN,
+      resultsCacheTtl: Duration.seconds(identity.readCacheSeconds),
+      reservedConcurrentExecutions: settings.readAuthorizerReservedConcurrency,
+      description: 'Verifies ID tokens of personal reads and derives the person key (cached per token)',
+    });
+    const limits = config.booking.limits;
+    this.writeAuthorizer = new OidcAuthorizer(this, 'WriteAuthorizer', {
+      ...oidc,
+      kind: OidcAuthorizerKind.REQUEST,
+      entry: lambdaEntry('booking/handlers/write-authorizer'),
+      reservedConcurrentExecutions: settings.writeAuthorizerReservedConcurrency,
+      description: 'Verifies ID tokens of writes, derives the person key and applies per-identity limits',
+      environment: {
+        TABLE_NAME: data.tableName,
+        ...Object.fromEntries(
+          Object.entries(LIMITS_ENVIRONMENT).map(([field, name]) => [
+            name,
+            String(limits[field as keyof typeof limits]),
+          ]),
+        ),
+      },
+    });
+
     this.writeApi = new QueueBackedWriteApi(this, 'Bookings', {
       apiName: `${config.service.name}-${config.service.stage}-booking`,
       description: `Rempart booking API, ${this.region}`,
       writePath: 'api/bookings',
       progressPath: '/api/progress',
       requestSchema: BOOKING_REQUEST_SCHEMA as unknown as apigateway.JsonSchema,
+      maxBodyLength: MAX_BOOKING_BODY_LENGTH,
+      writeAuthorization: {
+        authorizer: this.writeAuthorizer.authorizer,
+        // The person comes from the verified token, never from the body.
+        contextAttributes: ['personKey'],
+        requestIdPrefix: 'requestTag',
+        deniedStatusCode: 429,
+      },
+      deleteRoute: { pathParameter: 'requestId', idPattern: REQUEST_ID_PATTERN },
       stageThrottle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
       accountBurstQuota: config.booking.quotas.apiGatewayBurst,
       writeThrottle: { rateLimit: settings.writeRateLimit, burstLimit: settings.writeBurstLimit },
@@ -144,11 +238,19 @@ export class BookingApiStack extends RempartStack {
     grantTable(this.table, this.worker, BOOKING_TABLE_ACTIONS.worker, KEY_WRITE_ACTIONS);
     const kmsReason =
       'Granted on exactly one key ARN (this Region\'s booking data key, the table\'s customer-managed key): DynamoDB with a customer-managed key requires the kms:GenerateDataKey* and kms:ReEncrypt* families on the writing caller (AWS documentation, "Authorizing use of your KMS key"), and the key policy scopes use to this account.';
-    acknowledge(
-      this.worker.role,
-      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: kmsReason },
-      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: kmsReason },
+    grantTable(
+      this.table,
+      this.writeAuthorizer.function,
+      BOOKING_TABLE_ACTIONS.writeAuthorizer,
+      KEY_WRITE_ACTIONS,
     );
+    for (const role of [this.worker.role, this.writeAuthorizer.function.role]) {
+      acknowledge(
+        role,
+        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: kmsReason },
+        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: kmsReason },
+      );
+    }
 
     this.catalogueFunction = new RempartFunction(this, 'CatalogueFunction', {
       entry: lambdaEntry('booking/handlers/catalogue'),
@@ -163,11 +265,16 @@ export class BookingApiStack extends RempartStack {
     });
     this.statusFunction = new RempartFunction(this, 'StatusFunction', {
       entry: lambdaEntry('booking/handlers/status'),
-      description: 'Booking outcome by request id, and the shared progress cursor (cacheable)',
+      description:
+        "The signed-in person's booking outcome by request id (private), and the shared progress cursor (cacheable)",
       invocation: InvocationKind.SYNCHRONOUS,
       reservedConcurrentExecutions: settings.statusReservedConcurrency,
       logEncryptionKey: this.logKey,
-      environment: { TABLE_NAME: data.tableName },
+      environment: {
+        TABLE_NAME: data.tableName,
+        // Refuses a cached read authorization whose token expired since (same tolerance as the authorizers).
+        [OIDC_ENVIRONMENT.clockToleranceSeconds]: String(identity.clockToleranceSeconds),
+      },
     });
     grantTable(this.table, this.catalogueFunction, BOOKING_TABLE_ACTIONS.catalogue, KEY_READ_ACTIONS);
     grantTable(this.table, this.statusFunction, BOOKING_TABLE_ACTIONS.status, KEY_READ_ACTIONS);
@@ -187,9 +294,59 @@ export class BookingApiStack extends RempartStack {
     const centres = root.addResource('centres');
     get(centres, this.catalogueFunction);
     get(centres.addResource('{centreId}').addResource('slots'), this.catalogueFunction);
-    get(this.writeApi.writeResource.addResource('{requestId}'), this.statusFunction);
+    // Personal: the read authorizer puts the person in the request context.
+    const itemResource = this.writeApi.itemResource ?? this.writeApi.writeResource.addResource('{requestId}');
+    itemResource.addMethod('GET', new apigateway.LambdaIntegration(this.statusFunction.function), {
+      authorizer: this.readAuthorizer.authorizer,
+    });
     get(root.addResource('progress'), this.statusFunction);
     get(root.addResource('health'), this.healthFunction);
+
+    const waitingRoom = config.booking.waitingRoom;
+    if (waitingRoom.enabled) {
+      const names = bookingAdmissionNames(config);
+      const regions = [config.regions.primary, config.regions.secondary];
+      this.admission = new AdmissionControl(this, 'Admission', {
+        eventId: waitingRoom.eventId,
+        openingAt: config.booking.surge.openingAt,
+        // The pace the worker absorbs in people (its bookings/s over the writes each person brings),
+        // and the whole crowd joining: both derived from the surge profile, never typed in.
+        admitPerSecond: settings.capacity.admittedPeoplePerSecond,
+        peakJoinsPerSecond: settings.capacity.joinsPerSecond,
+        restApi: this.restApi,
+        table: this.table,
+        regions,
+        cohorts: waitingRoom.cohorts.map((c) => ({ id: c.id, delay: Duration.minutes(c.delayMinutes) })),
+        noShowAfter: Duration.minutes(waitingRoom.noShowMinutes),
+        signingKey: AdmissionControl.signingKeyReplica(this, 'AdmissionSigningKey', {
+          secretName: names.signingKeySecretName(names.currentKid),
+          kid: names.currentKid,
+          // The replica's key here: the identity key, usable through Secrets Manager only. Imported, so
+          // the grant stays in this stack's role policy (the key's own policy would make a cycle).
+          encryptionKey: kms.Key.fromKeyArn(this, 'AdmissionSigningKeyKey', data.identityKey.keyArn),
+        }),
+        // The crowd's joins with the same headroom as every other derived throttle (a forecast off by half).
+        joinThrottle: {
+          rateLimit: Math.ceil(settings.capacity.joinsPerSecond * CAPACITY_HEADROOM),
+          burstLimit: Math.min(
+            config.booking.quotas.apiGatewayBurst,
+            Math.ceil(settings.capacity.joinsPerSecond * CAPACITY_HEADROOM),
+          ),
+        },
+        accountBurstQuota: config.booking.quotas.apiGatewayBurst,
+        queueKey: data.dataKey,
+        logEncryptionKey: this.logKey,
+        // By name: the health alarm lives in the Region's resilience stack, which depends on this one.
+        regionUnhealthyAlarmArns: [
+          this.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: regionHealthAlarmName(config, this.region),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      });
+    }
     this.writeApi.acknowledgePublicMethods();
 
     this.apiOrigin = new RegionalApiOrigin(this, 'Origin', {

@@ -1,38 +1,87 @@
+import { admissionConcurrency } from '../../constructs/admission-control/admission-control';
 import type { BookingSection } from './config';
+
+/**
+ * Every setting Rempart derives from the surge (throttles, reserved concurrency, warm throughput)
+ * keeps this much room over the declared peak, so a forecast off by half still fits.
+ */
+export const CAPACITY_HEADROOM = 1.5;
 
 /** Figures derived from a booking surge profile; see DESIGN.md, "Worked example". */
 export interface BookingCapacity {
+  /** The crowd at its peak, people per second arriving at the edge. */
   readonly peakPeoplePerSecond: number;
+  /** The crowd's reads and writes at CloudFront. */
   readonly edgeReadsPerSecond: number;
   readonly edgeWritesPerSecond: number;
-  /** Requests per second that reach the origins (all Regions together) with a warm cache. */
+  /**
+   * People per second let through to the booking pages and API: the waiting room's pace (each
+   * admitted person brings `writesPerPerson` messages, so the worker keeps level), or the whole
+   * crowd without it.
+   */
+  readonly admittedPeoplePerSecond: number;
+  /** Waiting-room joins reaching the API (one per person of the crowd); 0 without it. */
+  readonly joinsPerSecond: number;
+  /** Write requests (bookings, cancellations) reaching the API, past admission. */
+  readonly apiWritesPerSecond: number;
+  /** Requests per second that reach the origins with a warm cache (one Region may carry all). */
   readonly originRequestsPerSecond: number;
   /** Same with a cold cache: what the origins must survive at the very opening. */
   readonly originRequestsPerSecondCold: number;
 }
 
+/** What the arithmetic reads from the booking section. */
+export interface BookingCapacityInput {
+  readonly surge: BookingSection['surge'];
+  readonly waitingRoom: Pick<BookingSection['waitingRoom'], 'enabled'>;
+}
+
 /** Pure arithmetic: no rounding until the caller turns a figure into a setting. */
-export function bookingCapacity(surge: BookingSection['surge']): BookingCapacity {
+export function bookingCapacity(booking: BookingCapacityInput): BookingCapacity {
+  const { surge } = booking;
   const peakPeoplePerSecond = ((surge.eligiblePeople * surge.firstHourShare) / 3600) * surge.peakToAverage;
   const edgeReadsPerSecond = peakPeoplePerSecond * surge.readsPerPerson;
   const edgeWritesPerSecond = peakPeoplePerSecond * surge.writesPerPerson;
+  const gated = booking.waitingRoom.enabled;
+  const admittedPeoplePerSecond = gated
+    ? Math.min(peakPeoplePerSecond, surge.workerBookingsPerSecond / surge.writesPerPerson)
+    : peakPeoplePerSecond;
+  const joinsPerSecond = gated ? peakPeoplePerSecond : 0;
+  const apiWritesPerSecond = admittedPeoplePerSecond * surge.writesPerPerson;
+  const origin = (hitRatio: number) =>
+    admittedPeoplePerSecond * surge.readsPerPerson * (1 - hitRatio) + apiWritesPerSecond + joinsPerSecond;
   return {
     peakPeoplePerSecond,
     edgeReadsPerSecond,
     edgeWritesPerSecond,
-    originRequestsPerSecond: edgeReadsPerSecond * (1 - surge.cacheHitRatio) + edgeWritesPerSecond,
-    originRequestsPerSecondCold: edgeReadsPerSecond * (1 - surge.coldCacheHitRatio) + edgeWritesPerSecond,
+    admittedPeoplePerSecond,
+    joinsPerSecond,
+    apiWritesPerSecond,
+    originRequestsPerSecond: origin(surge.cacheHitRatio),
+    originRequestsPerSecondCold: origin(surge.coldCacheHitRatio),
   };
 }
 
 /**
- * Single-item writes of one booking in the worker (docs/booking-consistency.md): claim the person,
- * take the seat, confirm the person, record the outcome. Each item is under 1 KB except the slot,
- * whose size grows with its holders; slots are short time windows, so this stays a fair estimate.
+ * Conditional single-item writes of one booking in the worker (docs/booking-consistency.md): take
+ * the seat, confirm the person; no read. Items stay under 1 KB: slot seat tokens are 16 characters
+ * and slots are short time windows; a person item holds a few decision records.
  */
-export const WRITES_PER_BOOKING = 4;
-/** One strongly consistent read of the outcome per booking (redelivery check). */
-export const READS_PER_BOOKING = 1;
+export const WRITES_PER_BOOKING = 2;
+/** Reads of one booking in the worker: none (a refused write returns the item it was refused on). */
+export const READS_PER_BOOKING = 0;
+/**
+ * The write authorizer's cost per admitted write request (booking or cancellation), at the crowd's
+ * rate, before the queue: one conditional write of the person's counters, after one eventually
+ * consistent read (half a read unit).
+ */
+export const ADMISSION_WRITES_PER_REQUEST = 1;
+export const ADMISSION_READ_UNITS_PER_REQUEST = 0.5;
+/**
+ * Wall time of one write authorization (token check with cached keys, one read, one MRSC write);
+ * sizes the write authorizer's reserved concurrency. Measure it in the target account.
+ */
+export const SECONDS_PER_AUTHORIZATION = 0.05;
 /** Wall time of one catalogue or status read in a function; sizes their reserved concurrency. */
 export const SECONDS_PER_READ = 0.05;
 /** DynamoDB's own warm throughput of a new on-demand table: asking for less changes nothing. */
@@ -65,7 +114,11 @@ export interface BookingSettings {
   /** Reserved concurrency of the catalogue (centres, slots) and status functions. */
   readonly catalogueReservedConcurrency: number;
   readonly statusReservedConcurrency: number;
-  /** Table throughput both Regions' workers and readers may need together. */
+  /** Reserved concurrency of the write authorizer (every POST and DELETE, never cached). */
+  readonly writeAuthorizerReservedConcurrency: number;
+  /** Reserved concurrency of the read authorizer (personal status reads; cached per token). */
+  readonly readAuthorizerReservedConcurrency: number;
+  /** Table throughput both Regions' workers, the admission gate and readers may need together. */
   readonly tableWriteUnitsPerSecond: number;
   readonly tableReadUnitsPerSecond: number;
   /** Undefined when `warmThroughput` is off. */
@@ -79,12 +132,12 @@ export interface BookingSettings {
  * surge alone (the other may be lost); the table is sized for both Regions draining at once.
  */
 export function bookingSettings(booking: BookingSection, activeRegions = 2): BookingSettings {
-  const capacity = bookingCapacity(booking.surge);
+  const capacity = bookingCapacity(booking);
   const { quotas, worker, surge } = booking;
 
-  const apiRateLimit = Math.ceil(capacity.originRequestsPerSecond);
+  const apiRateLimit = Math.ceil(capacity.originRequestsPerSecond * CAPACITY_HEADROOM);
   const apiBurstLimit = Math.min(quotas.apiGatewayBurst, apiRateLimit);
-  const writeRateLimit = Math.ceil(capacity.edgeWritesPerSecond);
+  const writeRateLimit = Math.ceil(capacity.apiWritesPerSecond * CAPACITY_HEADROOM);
   const writeBurstLimit = Math.min(apiBurstLimit, writeRateLimit);
 
   const rawConcurrency = Math.ceil(
@@ -93,14 +146,35 @@ export function bookingSettings(booking: BookingSection, activeRegions = 2): Boo
   const workerMaxConcurrency = Math.max(SQS_MAX_CONCURRENCY.min, rawConcurrency);
   const workerReservedConcurrency = workerMaxConcurrency + Math.max(2, Math.ceil(workerMaxConcurrency * 0.1));
 
-  const originReads = capacity.originRequestsPerSecond - capacity.edgeWritesPerSecond;
-  const catalogueReservedConcurrency = Math.max(5, Math.ceil(originReads * SECONDS_PER_READ * 1.5));
+  const originReads =
+    capacity.originRequestsPerSecond - capacity.apiWritesPerSecond - capacity.joinsPerSecond;
+  const catalogueReservedConcurrency = Math.max(
+    5,
+    Math.ceil(originReads * SECONDS_PER_READ * CAPACITY_HEADROOM),
+  );
   const statusReservedConcurrency = Math.max(5, Math.ceil(catalogueReservedConcurrency / 2));
+  const writeAuthorizerReservedConcurrency = Math.max(
+    5,
+    // The write throttle already carries the headroom.
+    Math.ceil(writeRateLimit * SECONDS_PER_AUTHORIZATION),
+  );
+  // Its answers are cached per token: far fewer calls than status reads.
+  const readAuthorizerReservedConcurrency = Math.max(5, Math.ceil(statusReservedConcurrency / 2));
 
+  // Admitted writes reach the authorizer wherever they land; the workers drain in both Regions.
   const bookingsPerSecond = surge.workerBookingsPerSecond * activeRegions;
-  const tableWriteUnitsPerSecond = Math.ceil(bookingsPerSecond * WRITES_PER_BOOKING);
-  const coldOriginReads = capacity.originRequestsPerSecondCold - capacity.edgeWritesPerSecond;
-  const tableReadUnitsPerSecond = Math.ceil(bookingsPerSecond * READS_PER_BOOKING + coldOriginReads);
+  const tableWriteUnitsPerSecond = Math.ceil(
+    (bookingsPerSecond * WRITES_PER_BOOKING + capacity.apiWritesPerSecond * ADMISSION_WRITES_PER_REQUEST) *
+      CAPACITY_HEADROOM,
+  );
+  const coldOriginReads =
+    capacity.originRequestsPerSecondCold - capacity.apiWritesPerSecond - capacity.joinsPerSecond;
+  const tableReadUnitsPerSecond = Math.ceil(
+    (bookingsPerSecond * READS_PER_BOOKING +
+      capacity.apiWritesPerSecond * ADMISSION_READ_UNITS_PER_REQUEST +
+      coldOriginReads) *
+      CAPACITY_HEADROOM,
+  );
 
   return {
     capacity,
@@ -116,6 +190,8 @@ export function bookingSettings(booking: BookingSection, activeRegions = 2): Boo
     maxReceiveCount: worker.maxReceiveCount,
     catalogueReservedConcurrency,
     statusReservedConcurrency,
+    writeAuthorizerReservedConcurrency,
+    readAuthorizerReservedConcurrency,
     tableWriteUnitsPerSecond,
     tableReadUnitsPerSecond,
     warmThroughput: booking.warmThroughput
@@ -127,7 +203,7 @@ export function bookingSettings(booking: BookingSection, activeRegions = 2): Boo
           ),
         }
       : undefined,
-    drainSecondsPerPeakMinute: (capacity.edgeWritesPerSecond * 60) / surge.workerBookingsPerSecond,
+    drainSecondsPerPeakMinute: (capacity.apiWritesPerSecond * 60) / surge.workerBookingsPerSecond,
   };
 }
 
@@ -158,22 +234,33 @@ export function bookingSettingsProblems(booking: BookingSection, activeRegions =
       message: `the worker would need a maximum concurrency of ${s.workerMaxConcurrency}, above the SQS event source limit of ${SQS_MAX_CONCURRENCY.max}. Fix: lower surge.workerBookingsPerSecond or worker.secondsPerBooking, or raise worker.batchSize`,
     });
   }
+  // The waiting room's functions reserve theirs in the same Region (AdmissionControl, each Region
+  // sized to carry the whole crowd alone).
+  const admission = booking.waitingRoom.enabled
+    ? admissionConcurrency({
+        admitPerSecond: s.capacity.admittedPeoplePerSecond,
+        peakJoinsPerSecond: s.capacity.joinsPerSecond,
+      }).total
+    : 0;
   const reserved =
+    admission +
     s.workerReservedConcurrency +
     s.catalogueReservedConcurrency +
     s.statusReservedConcurrency +
+    s.writeAuthorizerReservedConcurrency +
+    s.readAuthorizerReservedConcurrency +
     HEALTH_RESERVED_CONCURRENCY;
   const reservable = q.lambdaConcurrentExecutions - LAMBDA_UNRESERVED_MINIMUM;
   if (reserved > reservable) {
     problems.push({
       field: 'surge',
-      message: `the booking functions would reserve ${reserved} concurrent executions, above the ${reservable} reservable under booking.quotas.lambdaConcurrentExecutions (${q.lambdaConcurrentExecutions}, of which ${LAMBDA_UNRESERVED_MINIMUM} stay unreserved). Fix: request a Lambda concurrency increase and set booking.quotas.lambdaConcurrentExecutions, or lower surge.workerBookingsPerSecond`,
+      message: `the booking functions${admission ? ` and the waiting room (${admission})` : ''} would reserve ${reserved} concurrent executions, above the ${reservable} reservable under booking.quotas.lambdaConcurrentExecutions (${q.lambdaConcurrentExecutions}, of which ${LAMBDA_UNRESERVED_MINIMUM} stay unreserved). Fix: request a Lambda concurrency increase and set booking.quotas.lambdaConcurrentExecutions, or lower surge.workerBookingsPerSecond`,
     });
   }
   if (s.tableWriteUnitsPerSecond > q.tableWriteUnitsPerSecond) {
     problems.push({
       field: 'surge.workerBookingsPerSecond',
-      message: `both Regions' workers would need ${s.tableWriteUnitsPerSecond} write units/s, above booking.quotas.tableWriteUnitsPerSecond (${q.tableWriteUnitsPerSecond}). Fix: lower surge.workerBookingsPerSecond, or request a DynamoDB table quota increase and set booking.quotas.tableWriteUnitsPerSecond`,
+      message: `both Regions' workers and the admission gate would need ${s.tableWriteUnitsPerSecond} write units/s, above booking.quotas.tableWriteUnitsPerSecond (${q.tableWriteUnitsPerSecond}). Fix: lower surge.workerBookingsPerSecond, or request a DynamoDB table quota increase and set booking.quotas.tableWriteUnitsPerSecond`,
     });
   }
   if (s.tableReadUnitsPerSecond > q.tableReadUnitsPerSecond) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_ADMISSION_LIMITS, admissionLimitsProblems } from '../../../lambda/booking/domain/admission';
+import { oidcSettingsProblems } from '../../../lambda/identity/domain/oidc-settings';
 import { hostName, positiveInt, ratio } from '../../config/sections/common';
 
 /**
@@ -71,6 +73,101 @@ export const bookingQuotasSchema = z.strictObject({
   tableReadUnitsPerSecond: positiveInt,
 });
 
+/**
+ * Who may book: an OpenID Connect provider (FranceConnect, an agent directory). Its ID tokens are
+ * verified at the API (lambda/identity); the person key is an HMAC of issuer and subject with a
+ * pepper generated in Secrets Manager. The default is a placeholder: see the README to plug the
+ * real provider before any deploy.
+ */
+export const bookingIdentitySchema = z
+  .strictObject({
+    /** Exact `iss` of the ID tokens (the provider's discovery document, "issuer"). */
+    issuer: z.string(),
+    /** Exact `aud`: the client id the provider issued for this service. */
+    audience: z.string(),
+    /** The provider's key set ("jwks_uri" of its discovery document), HTTPS. */
+    jwksUrl: z.string(),
+    /** Accepted signing algorithms, asymmetric only ("id_token_signing_alg_values_supported"). */
+    algorithms: z.array(z.string()),
+    /** Seconds of clock skew tolerated on exp/nbf (0 to 60). */
+    clockToleranceSeconds: z.number(),
+    /** Seconds API Gateway keeps a read authorization per token (personal status reads). */
+    readCacheSeconds: z.number().int().min(0).max(3600),
+    /**
+     * Secrets Manager name of the person-key pepper. Created by the primary data stack (generated
+     * value, customer-managed key) and replicated to the other application Region. Never rotate it
+     * by hand: every person key would change (docs/booking.md).
+     */
+    pepperSecretName: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9/_+=.@-]{1,256}$/,
+        'is not a Secrets Manager name. Fix: e.g. "rempart/booking/person-pepper"',
+      ),
+  })
+  .superRefine((identity, ctx) => {
+    // One rule set, shared with the OidcAuthorizer construct and the authorizer at run time.
+    for (const problem of oidcSettingsProblems(identity)) {
+      const field = problem.slice(0, problem.indexOf(' '));
+      ctx.addIssue({ code: 'custom', path: [field], message: problem.slice(field.length + 1) });
+    }
+  });
+
+/** Per-identity limits the write authorizer applies before anything is queued. */
+export const bookingLimitsSchema = z
+  .strictObject({
+    /** Booking requests of one person accepted and not yet decided. */
+    maxInFlight: z.number(),
+    /** Write requests (bookings and cancellations) of one person per window. */
+    requestsPerWindow: z.number(),
+    windowSeconds: z.number(),
+    /** Seconds after which undecided requests stop counting (a dead-lettered request blocks nobody for good). */
+    inFlightLeaseSeconds: z.number(),
+    /** Decisions a person item keeps (the purge removes old ones); past it, the person is refused. */
+    maxTrackedRequests: z.number(),
+  })
+  .superRefine((limits, ctx) => {
+    for (const problem of admissionLimitsProblems(limits)) {
+      const field = problem.slice(0, problem.indexOf(' '));
+      ctx.addIssue({ code: 'custom', path: [field], message: problem.slice(field.length + 1) });
+    }
+  });
+
+/**
+ * The virtual waiting room in front of booking (AdmissionControl): who goes first at the opening,
+ * and at what pace people reach the booking pages and API (derived from the worker's rate).
+ */
+export const bookingWaitingRoomSchema = z.strictObject({
+  /** Put booking behind the waiting room. Off: the whole crowd reaches the origins at once. */
+  enabled: z.boolean(),
+  /** Event id: key prefix of the waiting-room items and the admission cookie's event. */
+  eventId: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,64}$/,
+      'must be 1-64 letters, digits, "_" or "-". Fix: e.g. "opening-2027-01-14"',
+    ),
+  /**
+   * Cohorts in priority order (e.g. over-75s first); a join naming none belongs to the first.
+   * `delayMinutes` queues a cohort behind everyone of earlier cohorts who arrived up to that long after it.
+   */
+  cohorts: z
+    .array(
+      z.strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,15}$/, 'must match [a-z][a-z0-9-]{0,15}. Fix: e.g. "over-75"'),
+        delayMinutes: z
+          .number()
+          .min(0)
+          .max(24 * 60),
+      }),
+    )
+    .min(1, 'is empty. Fix: keep at least one cohort, e.g. [{ "id": "general", "delayMinutes": 0 }]'),
+  /** Admitted people who have not entered within this many minutes are replaced (no-shows). */
+  noShowMinutes: z.number().int().min(1).max(120),
+});
+
 /** The booking section as typed; `section.ts` adds the capacity checks and derived settings. */
 export const bookingSectionFields = z.strictObject({
   /** Public host name of the booking front end and API (served by CloudFront). */
@@ -82,6 +179,9 @@ export const bookingSectionFields = z.strictObject({
   warmThroughput: z.boolean(),
   /** Seconds CloudFront and browsers may keep centre and slot lists (micro-cache). */
   readCacheSeconds: z.number().int().min(0).max(300),
+  identity: bookingIdentitySchema,
+  limits: bookingLimitsSchema,
+  waitingRoom: bookingWaitingRoomSchema,
 });
 
 export type BookingSection = z.infer<typeof bookingSectionFields>;
@@ -110,4 +210,21 @@ export const bookingDefaults: z.input<typeof bookingSectionFields> = {
   },
   warmThroughput: true,
   readCacheSeconds: 5,
+  // Placeholder provider: synthesizes, verifies nothing real. Replace with FranceConnect's (README).
+  identity: {
+    issuer: 'https://auth.rempart-demo.fr/realms/citoyens',
+    audience: 'rempart-booking',
+    jwksUrl: 'https://auth.rempart-demo.fr/realms/citoyens/protocol/openid-connect/certs',
+    algorithms: ['ES256', 'RS256'],
+    clockToleranceSeconds: 10,
+    readCacheSeconds: 300,
+    pepperSecretName: 'rempart/booking/person-pepper',
+  },
+  limits: { ...DEFAULT_ADMISSION_LIMITS },
+  waitingRoom: {
+    enabled: true,
+    eventId: 'opening-2027-01-14',
+    cohorts: [{ id: 'general', delayMinutes: 0 }],
+    noShowMinutes: 10,
+  },
 };

@@ -1,11 +1,26 @@
-import { Annotations, Duration, SecretValue } from 'aws-cdk-lib';
+import { Annotations, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { RempartConfig } from '../../config/schema';
-import type { PathRoute, Route } from '../../constructs/resilient-distribution/resilient-distribution';
+import {
+  ADMISSION_API_PREFIX,
+  ADMISSION_STATUS_PATH,
+  ADMISSION_TICKET_PATH_PREFIX,
+  WAITING_PAGE_PREFIX,
+} from '../../constructs/admission-control/contract';
+import { AdmissionEdgeGate } from '../../constructs/admission-control/edge/admission-edge-gate';
+import { waitingPageObjects } from '../../constructs/admission-control/edge/waiting-page/waiting-page';
+import { GlobalTableStore } from '../../constructs/global-table-store/global-table-store';
+import type {
+  PathRoute,
+  Route,
+  ViewerRequestFunction,
+} from '../../constructs/resilient-distribution/resilient-distribution';
+import { EdgeStack } from '../../platform/edge-stack';
 import type {
   ComposedWorkload,
   Workload,
@@ -13,8 +28,8 @@ import type {
   WorkloadEdgeSpec,
   WorkloadRegion,
 } from '../../platform/workload';
-import { BookingApiStack } from './api-stack';
-import { BookingDataStack } from './data-stack';
+import { BookingApiStack, bookingAdmissionNames } from './api-stack';
+import { BookingDataStack, bookingNames } from './data-stack';
 
 export * from './api-stack';
 export * from './capacity';
@@ -57,8 +72,39 @@ export const bookingWorkload: Workload = {
         statefulStacks: [data],
         originStacks: [api],
         resilience: {
+          backedUp: {
+            tableNames: [bookingNames(config).tableName],
+            bucketNames: [bookingNames(config).siteBucketName(data.account, region)],
+          },
           apis: [
-            { workload: 'Booking', restApi: api.restApi, stageName: api.restApi.deploymentStage.stageName },
+            {
+              workload: 'Booking',
+              restApi: api.restApi,
+              stageName: api.restApi.deploymentStage.stageName,
+              // The write method queues a schema-checked body into SQS: its 5xx are SQS/KMS/IAM
+              // faults, never a client's doing (a bad body is a 4xx), so their share is a health signal.
+              healthMethods: [{ resourcePath: '/api/bookings', method: 'POST' }],
+            },
+          ],
+          // Whatever the traffic, every minute: the Region's read path through its own API stage
+          // (regional web ACL, function, table) and a canary-only write to the table (the MRSC
+          // quorum). The heartbeat is one reserved item per Region, never a booking.
+          probes: [
+            {
+              workload: 'Booking',
+              checks: [
+                {
+                  name: 'read',
+                  url: api.restApi.urlForPath('/api/progress'),
+                  originHeader: { name: api.apiOrigin.headerName, secret: api.apiOrigin.secret },
+                },
+              ],
+              heartbeat: {
+                table: api.table,
+                partitionKey: { name: 'pk', value: 'rempart#probe' },
+                sortKey: { name: 'sk', value: region },
+              },
+            },
           ],
           queues: [
             {
@@ -92,6 +138,17 @@ export const bookingWorkload: Workload = {
           },
           queueWorkers: [api.worker.function],
           faultConfigLocationArn: api.faultConfigLocationArn,
+          // The waiting room's stuck cursor and dead letters page the Region's topic; they are not a
+          // Region-health signal (a stuck cursor fails the gate open, it does not evacuate the Region).
+          paged: api.admission
+            ? [
+                {
+                  label: 'WaitingRoom',
+                  alarms: api.admission.alarms,
+                  widgets: api.admission.dashboardWidgets,
+                },
+              ]
+            : undefined,
         },
       };
     });
@@ -163,11 +220,84 @@ export function bookingEdgeSpec(
   };
 }
 
+/** Id of the booking waiting room's edge gate in the edge stack. */
+export const BOOKING_ADMISSION_GATE_ID = 'BookingAdmissionGate';
+
+/**
+ * The waiting room's edge half (when `booking.waitingRoom.enabled`): the gate, its routes (status and
+ * tickets cached at the edge, join/enter/position uncached to the write origin, the static page) and
+ * the behaviours it runs on.
+ */
+function bookingWaitingRoom(
+  scope: Construct,
+  config: RempartConfig,
+  regions: readonly BookingEdgeOrigin[],
+  origins: { read: Route; write: cloudfront.IOrigin },
+): { routes: PathRoute[]; viewerRequest: ViewerRequestFunction } {
+  const edgeStack = Stack.of(scope);
+  if (!(edgeStack instanceof EdgeStack)) {
+    throw new Error(
+      `booking edge routing: ${scope.node.path} is not in an EdgeStack, but the waiting room publishes its page into the edge stack's page bucket. Fix: compose the booking edge spec with EdgeStack, or set booking.waitingRoom.enabled to false`,
+    );
+  }
+  const writes = config.edge.booking.paths.writes;
+  // The booking write itself (POST on the collection path). Item paths ("/*": a person's outcome and
+  // cancellations) stay ungated: they serve people already admitted, whose cookie may have lapsed.
+  const gatedWrites = writes.filter((p) => !/[*?]/.test(p));
+  if (gatedWrites.length === 0) {
+    throw new Error(
+      `booking.waitingRoom: edge.booking.paths.writes (${writes.join(', ')}) has no exact path to gate. Fix: list the booking collection path, e.g. "/api/bookings"`,
+    );
+  }
+  const names = bookingAdmissionNames(config);
+  const gate = new AdmissionEdgeGate(scope, BOOKING_ADMISSION_GATE_ID, {
+    eventId: config.booking.waitingRoom.eventId,
+    protectedPaths: [
+      // Writes fail open: they still go through the booking queue, so failing open is a backlog.
+      ...gatedWrites.map((pathPattern) => ({
+        pathPattern,
+        pathClass: 'booking-writes',
+        onFailure: 'open' as const,
+      })),
+      // Pages fail open too, deliberately: they are static files cached at the edge, and failing
+      // closed would show the whole crowd a waiting room that never moves (the 2021 blank site).
+      { pathPattern: '/*', pathClass: 'booking-pages', onFailure: 'open' },
+    ],
+    currentKid: names.currentKid,
+    secretNamePrefix: names.secretNamePrefix,
+    // Each Region signs cookies with its replica, encrypted with that Region's identity key (by alias).
+    signingKeyReplicas: regions.map((r, i) => ({
+      region: r.region,
+      encryptionKey: kms.Key.fromKeyArn(
+        scope,
+        `BookingAdmissionReplicaKey${i}`,
+        GlobalTableStore.keyAliasArn(scope, r.region, names.replicaKeyAlias),
+      ),
+    })),
+    logEncryptionKey: edgeStack.logKey,
+  });
+  const page = edgeStack.addStaticPages('BookingWaitingPage', waitingPageObjects());
+  const base = ADMISSION_API_PREFIX.replace(/\/$/, '');
+  return {
+    routes: [
+      // Everyone's poll: the same document, cached at the edge for the origin's max-age (2 s, under
+      // the read micro-cache's maximum); no query string, cookie or header in the key.
+      { ...origins.read, pathPattern: ADMISSION_STATUS_PATH, queryParameters: [] },
+      // A ticket's position never changes once given: cached as long as the read micro-cache allows.
+      { ...origins.read, pathPattern: `${ADMISSION_TICKET_PATH_PREFIX}*`, queryParameters: [] },
+      // join, enter, position: personal (ticket cookie, body), never cached, to the write origin.
+      { pathPattern: `${base}/*`, kind: 'write', origin: origins.write },
+      { pathPattern: `${WAITING_PAGE_PREFIX}*`, kind: 'static', origin: page },
+    ],
+    viewerRequest: { function: gate.function, pathPatterns: gatedWrites, defaultRoute: true },
+  };
+}
+
 function bookingRoutes(
   scope: Construct,
   config: RempartConfig,
   regions: readonly BookingEdgeOrigin[],
-): { defaultRoute: Route; routes: PathRoute[] } {
+): { defaultRoute: Route; routes: PathRoute[]; viewerRequest?: ViewerRequestFunction } {
   const edge = config.edge;
   // Every API origin sends every Region's header: the write origin's name may resolve to either.
   const originHeaders = Object.fromEntries(
@@ -187,12 +317,22 @@ function bookingRoutes(
     customHeaders: originHeaders,
     readTimeout: Duration.seconds(10),
   });
+  // One origin per Region's API, shared by every read behaviour.
+  const read: Route = {
+    kind: 'read',
+    origin: api(primary),
+    fallbackOrigin: secondary ? api(secondary) : undefined,
+  };
+  const waitingRoom = config.booking.waitingRoom.enabled
+    ? bookingWaitingRoom(scope, config, regions, { read, write: writeOrigin })
+    : undefined;
   return {
     defaultRoute: {
       kind: 'static',
       origin: site(primary, 'PrimarySiteBucket'),
       fallbackOrigin: secondary ? site(secondary, 'SecondarySiteBucket') : undefined,
     },
+    viewerRequest: waitingRoom?.viewerRequest,
     routes: [
       // Writes first: CloudFront matches behaviours in order and "/api/*" would catch them.
       ...edge.booking.paths.writes.map((pathPattern): PathRoute => ({
@@ -200,11 +340,13 @@ function bookingRoutes(
         kind: 'write',
         origin: writeOrigin,
       })),
+      ...(waitingRoom?.routes ?? []),
       {
+        ...read,
         pathPattern: edge.booking.paths.api,
-        kind: 'read',
-        origin: api(primary),
-        fallbackOrigin: secondary ? api(secondary) : undefined,
+        // The read handlers take no query parameter: none is in the cache key, so `?r=<random>`
+        // is a cache hit, never a trip to the read functions.
+        queryParameters: [],
       },
     ],
   };

@@ -203,6 +203,14 @@ export const entNetworkSchema = z
      */
     egress: z.enum(['nat', 'endpoints']),
     /**
+     * Extra interface endpoints with egress "endpoints", by service name (e.g. "sts" if the ENT
+     * product assumes roles itself, "kms" if it encrypts client-side). ECR, Logs, Secrets Manager,
+     * SSM and SQS are always there, S3 and DynamoDB through gateway endpoints.
+     */
+    additionalEndpoints: z
+      .array(z.string().regex(/^[a-z0-9.-]+$/, 'is not an AWS service endpoint name. Fix: e.g. "sts"'))
+      .default([]),
+    /**
      * Id of the AWS-managed prefix list "com.amazonaws.global.cloudfront.origin-facing" per Region
      * (ids differ by Region; no lookup at synth). Check with `aws ec2 describe-managed-prefix-lists
      * --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing`.
@@ -213,6 +221,15 @@ export const entNetworkSchema = z
     ),
   })
   .superRefine((n, ctx) => {
+    if (n.additionalEndpoints.length && n.egress !== 'endpoints') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['additionalEndpoints'],
+        input: n.additionalEndpoints,
+        message:
+          'is set but egress is "nat", which reaches every service already. Fix: set egress to "endpoints" or empty the list',
+      });
+    }
     for (const [region, zones] of Object.entries(n.availabilityZones)) {
       for (const zone of zones) {
         if (!new RegExp(`^${region.replace(/-/g, '\\-')}[a-z]$`).test(zone)) {
@@ -235,6 +252,21 @@ export const entDocumentsSchema = z
     noncurrentVersionExpirationDays: positiveInt,
     /** Days before an unfinished multipart upload (abandoned homework upload) is cleaned up. */
     abortIncompleteUploadAfterDays: positiveInt,
+    /**
+     * Key prefixes the ENT product reads and writes (e.g. "homework/"): its task role may list, read,
+     * write and delete objects under these and nowhere else of the bucket. Old versions stay out of its
+     * reach (restoring one is an operator's act).
+     */
+    applicationPrefixes: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9!_.()-]+(\/[A-Za-z0-9!_.()-]+)*\/$/,
+            'is not a key prefix. Fix: letters, digits and !_.()- in folders, ending in "/", e.g. "homework/"',
+          ),
+      )
+      .min(1, 'is empty: the ENT product could not store any document. Fix: e.g. ["homework/"]'),
   })
   .superRefine((d, ctx) => {
     if (d.noncurrentVersionExpirationDays < 7) {
@@ -350,15 +382,32 @@ export const entSectionSchema = z
 
 export type EntSection = z.infer<typeof entSectionSchema>;
 
+/** `<name>@sha256:<64 hex>`: an image pinned to one build, whatever later happens to its tags. */
+const DIGEST_PINNED = /@sha256:[0-9a-f]{64}$/;
+
 /**
- * Checks that need the Regions of the whole configuration; `schema.ts` calls it from its
+ * Why `image` must not run in `stage`, or undefined. In prod a tag is refused: whoever can push to the
+ * repository (or a registry outage serving a different build) would change what runs at the next
+ * task start, in one Region and not the other. The service stack calls it too, as a backstop.
+ */
+export function entImageProblem(image: string, stage: string): string | undefined {
+  if (stage !== 'prod' || DIGEST_PINNED.test(image)) return undefined;
+  const name = image.replace(/[:@][^/]*$/, '');
+  return `is not pinned by digest, and stage is "prod": a tag can be moved to another build, which tasks would then start. Fix: name the image by digest, e.g. "${name}@sha256:<digest>" (docker buildx imagetools inspect ${image}, or aws ecr describe-images)`;
+}
+
+/**
+ * Checks that need the Regions (and stage) of the whole configuration; `schema.ts` calls it from its
  * cross-section refinement. Returns [path, value, message] triples.
  */
 export function entRegionProblems(
   ent: EntSection,
   applicationRegions: readonly string[],
+  stage?: string,
 ): Array<{ path: (string | number)[]; input: unknown; message: string }> {
   const problems: Array<{ path: (string | number)[]; input: unknown; message: string }> = [];
+  const image = stage === undefined ? undefined : entImageProblem(ent.containerImage, stage);
+  if (image) problems.push({ path: ['ent', 'containerImage'], input: ent.containerImage, message: image });
   // A Region that is itself invalid is reported under regions.*; do not pile ENT problems on it.
   for (const region of applicationRegions.filter(isEeaRegion)) {
     if (!ent.network.availabilityZones[region]) {
@@ -421,6 +470,7 @@ export const entDefaults: z.input<typeof entSectionSchema> = {
       'eu-south-1': ['eu-south-1a', 'eu-south-1b', 'eu-south-1c'],
     },
     egress: 'nat',
+    additionalEndpoints: [],
     // AWS-managed "com.amazonaws.global.cloudfront.origin-facing" ids of the EEA Regions.
     cloudFrontPrefixListIds: {
       'eu-west-3': 'pl-75b1541c',
@@ -437,6 +487,7 @@ export const entDefaults: z.input<typeof entSectionSchema> = {
     intelligentTieringAfterDays: 30,
     noncurrentVersionExpirationDays: 90,
     abortIncompleteUploadAfterDays: 7,
+    applicationPrefixes: ['homework/', 'attachments/', 'courses/'],
   },
   queue: {
     visibilityTimeoutSeconds: 120,

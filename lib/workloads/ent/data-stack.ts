@@ -31,8 +31,9 @@ export const entNames = {
 
 /**
  * Stateful ENT resources of one Region: the session/state table (declared with its replicas in the
- * primary Region, imported by name in the secondary), the documents bucket (replicated from the
- * primary to the secondary Region), the access-logs bucket and the data key.
+ * primary Region, imported by name in the secondary), the documents bucket (replicated both ways
+ * between the Regions, the rule back set from the primary's stack), the access-logs bucket and the
+ * data key.
  *
  * Deploy order: the secondary Region's data stack first (it holds the replication destination, the
  * replica key alias), then the primary's (see `composeRempart`).
@@ -45,7 +46,7 @@ export class EntDataStack extends RempartStack {
   public readonly sessionsTable: dynamodb.ITableV2;
   /** The global table declaration; only in the primary Region. */
   public readonly sessionsStore?: GlobalTableStore;
-  /** Homework, course material, messages' attachments. Replicated primary → secondary. */
+  /** Homework, course material, messages' attachments. Replicated both ways between the Regions. */
   public readonly documentsBucket: s3.IBucket;
   /** Deterministic name of `documentsBucket`: consumers build ARNs from it without a cross-stack export. */
   public readonly documentsBucketName: string;
@@ -63,6 +64,7 @@ export class EntDataStack extends RempartStack {
     this.dataKey = new DataKey(this, 'DataKey', {
       description: `Rempart ENT data at rest, ${this.region}`,
       alias: entNames.dataKeyAlias(config),
+      services: ['dynamodb', 's3', 'sqs'],
     }).key;
 
     this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogs').bucket;
@@ -80,6 +82,8 @@ export class EntDataStack extends RempartStack {
             bucketName: entNames.documentsBucket(config, otherRegion, this.account),
             region: otherRegion,
             keyAlias: entNames.dataKeyAlias(config),
+            // After a failover, documents written in the secondary Region come back here.
+            replicateBack: true,
           }
         : undefined,
     }).bucket;

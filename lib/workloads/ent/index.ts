@@ -1,9 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, SecretValue } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { ComposedWorkload, Workload, WorkloadContext, WorkloadRegion } from '../../platform/workload';
-import { EntDataStack } from './data-stack';
-import { EntServiceStack } from './service-stack';
+import { EntDataStack, entNames } from './data-stack';
+import { entOriginNames, EntServiceStack } from './service-stack';
 
 export * from './capacity';
 export * from './config';
@@ -46,6 +46,10 @@ export const entWorkload: Workload = {
         statefulStacks: [data],
         originStacks: [service],
         resilience: {
+          backedUp: {
+            tableNames: [entNames.sessionsTable(config)],
+            bucketNames: [data.documentsBucketName],
+          },
           queues: [
             {
               workload: 'Ent',
@@ -71,6 +75,27 @@ export const entWorkload: Workload = {
             },
           ],
           availabilityZones: config.ent.network.availabilityZones[region] ?? [],
+          // Every minute, whatever the traffic: a canary-only write to this Region's sessions replica
+          // (the ENT's state store). The read path is proved by the load balancer's own health checks
+          // of every task (healthy hosts, also always reported); the canary cannot reach the load
+          // balancer, which admits only CloudFront's addresses (docs/ent.md).
+          probes: [
+            {
+              workload: 'Ent',
+              heartbeat: {
+                table: data.sessionsTable,
+                partitionKey: { name: 'pk', value: 'rempart#probe' },
+                sortKey: { name: 'sk', value: region },
+                expiresAttribute: 'expiresAt',
+              },
+            },
+          ],
+          // The name CloudFront sends every ENT request to: a latency record per Region, owned and
+          // health-checked by the resilience stack, so writes leave a lost Region too.
+          originRecord: {
+            recordName: entOriginNames.failover(config.ent),
+            target: service.loadBalancer.loadBalancerDnsName,
+          },
         },
       };
     });
@@ -86,30 +111,38 @@ export const entWorkload: Workload = {
         domainName: config.ent.domainName,
         settings: config.edge.ent,
         /**
-         * One dynamic web application behind internal load balancers, reached through VPC origins (no
-         * public address, no secret). GET/HEAD/OPTIONS fail over to the other Region; other methods
-         * reach the primary (VPC origins cannot sit behind a failover name).
+         * One dynamic web application. CloudFront behaviours cannot be chosen by method, and origin
+         * groups fail over only GET/HEAD/OPTIONS: so every method goes to the health-checked latency
+         * name `origin.<ent domain>` (Route 53 stops answering with a lost Region, POSTs included),
+         * and GET/HEAD/OPTIONS that still fail there retry at once on the secondary Region's pinned
+         * name. Both origins send every Region's origin secret header; each load balancer checks its own.
          */
         routing: () => {
-          const vpcOrigin = (r: EntRegion) =>
-            origins.VpcOrigin.withApplicationLoadBalancer(r.service.loadBalancer, {
-              domainName: r.service.originDomainName,
+          const headers = Object.fromEntries(
+            regions.map((r) => [
+              r.service.originHeaderName,
+              SecretValue.secretsManager(r.service.originSecretName).unsafeUnwrap(),
+            ]),
+          );
+          const origin = (domainName: string) =>
+            new origins.HttpOrigin(domainName, {
               protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
               originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+              customHeaders: headers,
               readTimeout: Duration.seconds(30),
             });
-          const [first, second] = regions;
+          const [, second] = regions;
           return {
             defaultRoute: {
               kind: 'dynamic',
-              origin: vpcOrigin(first),
-              fallbackOrigin: second ? vpcOrigin(second) : undefined,
+              origin: origin(entOriginNames.failover(config.ent)),
+              fallbackOrigin: second ? origin(second.service.originDomainName) : undefined,
             },
             routes: [],
           };
         },
         // No application-layer mitigation on the load balancers: they have no web ACL of their own,
-        // they are reachable only through CloudFront, whose distribution carries it.
+        // they admit only CloudFront's addresses with the origin secret, and the distribution carries it.
         shieldResources: regions.map((r) => ({
           name: `ent-alb-${r.region}`,
           resourceArn: r.service.loadBalancer.loadBalancerArn,

@@ -1,4 +1,4 @@
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -6,19 +6,23 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import type { EntCapacity } from './capacity';
-import { minutesOfDay, type EntSection } from './config';
+import { entImageProblem, minutesOfDay, type EntSection } from './config';
 import {
   AutoscaledWebService,
   EgressMode,
   type ScheduledCapacity,
 } from '../../constructs/autoscaled-web-service/autoscaled-web-service';
+import { DataKey } from '../../constructs/data-key/data-key';
 import { DeadLetteredQueue } from '../../constructs/dead-lettered-queue/dead-lettered-queue';
+import { CLOUDFRONT_REGION } from '../../constructs/resilient-distribution/resilient-distribution';
 import { LogEncryptionKey } from '../../constructs/log-encryption-key/log-encryption-key';
 import { nagForm } from '../../constructs/replicated-bucket/private/nag-form';
 import type { EntDataStack } from './data-stack';
@@ -33,22 +37,39 @@ export interface EntServiceStackProps extends RempartStackProps {
 const ECR_IMAGE =
   /^(\d{12}|\{account\})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+)(?::([\w.-]+)|@(sha256:[0-9a-f]{64}))?$/;
 
+/** Names of the ENT origin: one health-checked name for every Region, one pinned name per Region. */
+export const entOriginNames = {
+  /** Latency record per Region, health-checked (the resilience stack owns it): CloudFront's origin for every method. */
+  failover: (ent: Pick<EntSection, 'domainName'>) => `origin.${ent.domainName}`,
+  /** Alias of one Region's load balancer: the GET/HEAD/OPTIONS fallback, on the certificate too. */
+  region: (ent: Pick<EntSection, 'domainName'>, region: string) => `origin-${region}.${ent.domainName}`,
+};
+
 /**
- * Stateless ENT resources of one Region: VPC over three zones, internal HTTPS load balancer (the
- * CloudFront VPC origin), Fargate service with surge-derived scaling, heavy-write queue with DLQ.
+ * Stateless ENT resources of one Region: VPC over three zones, an internet-facing HTTPS load balancer
+ * that admits only CloudFront's origin-facing addresses carrying this Region's origin secret, Fargate
+ * service with surge-derived scaling, heavy-write queue with DLQ.
+ *
+ * Why not a CloudFront VPC origin: it names one load balancer, so it cannot sit behind a DNS name
+ * that fails over, and CloudFront origin groups fail over only GET/HEAD/OPTIONS: ENT writes would
+ * stay pinned to a lost Region (docs/ent.md, "Origin and failover").
  */
 export class EntServiceStack extends RempartStack {
   /** Shared key of every log group in this stack. */
   public readonly logKey: kms.IKey;
   public readonly web: AutoscaledWebService;
-  /** Internal ALB in private subnets; front it with `origins.VpcOrigin.withApplicationLoadBalancer`. */
+  /** Internet-facing ALB in the ingress subnets (CloudFront origin-facing addresses only, origin secret required). */
   public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   public readonly targetGroup: elbv2.IApplicationTargetGroup;
-  /**
-   * Name on the load balancer's certificate: give it to the VPC origin as `domainName` so that
-   * CloudFront's TLS check of the origin matches.
-   */
+  /** This Region's pinned origin name (alias of its load balancer, on its certificate). */
   public readonly originDomainName: string;
+  /** The health-checked name every Region answers for (also on the certificate). */
+  public readonly failoverDomainName: string;
+  /** Header CloudFront must send to this Region's load balancer. */
+  public readonly originHeaderName: string;
+  /** Secrets Manager name of the header value (replicated to us-east-1 for the distribution). */
+  public readonly originSecretName: string;
+  public readonly originSecret: secretsmanager.Secret;
   public readonly service: ecs.FargateService;
   /** Heavy writes (homework submissions, messages). */
   public readonly queue: sqs.IQueue;
@@ -58,10 +79,34 @@ export class EntServiceStack extends RempartStack {
   /** True when this Region runs the school-morning pre-scaling. */
   public readonly prescaled: boolean;
 
+  private readonly entSection: EntSection;
+
+  /**
+   * The zones named in configuration. With a concrete account, CDK's Vpc would otherwise look them
+   * up in that account, and `cdk synth` would need AWS credentials.
+   */
+  override get availabilityZones(): string[] {
+    const configured = this.config.ent.network.availabilityZones[this.region];
+    if (!configured) return super.availabilityZones;
+    if (!this.literalZonesAcknowledged) {
+      this.literalZonesAcknowledged = true;
+      // What CDK itself acknowledges when it hands out zone names: literal zones are intended here.
+      Validations.of(this).acknowledge({
+        id: 'CloudFormation-Validate::W3010',
+        reason:
+          'The zone names come from configuration (ent.network.availabilityZones), checked per Region at load: offline synthesis knows no real zone names.',
+      });
+    }
+    return [...configured];
+  }
+
+  private literalZonesAcknowledged = false;
+
   constructor(scope: Construct, id: string, props: EntServiceStackProps) {
     super(scope, id, props);
     const config = props.config;
     const ent = config.ent;
+    this.entSection = ent;
     const data = props.data;
 
     this.logKey = new LogEncryptionKey(this, 'LogKey', {
@@ -72,11 +117,44 @@ export class EntServiceStack extends RempartStack {
       hostedZoneId: config.dns.hostedZoneId,
       zoneName: config.dns.zoneName,
     });
-    this.originDomainName = `origin-${this.region}.${ent.domainName}`;
+    const imageProblem = entImageProblem(ent.containerImage, config.service.stage);
+    if (imageProblem)
+      throw new Error(`EntServiceStack: ent.containerImage "${ent.containerImage}" ${imageProblem}`);
+
+    this.originDomainName = entOriginNames.region(ent, this.region);
+    this.failoverDomainName = entOriginNames.failover(ent);
     const certificate = new acm.Certificate(this, 'OriginCertificate', {
       domainName: this.originDomainName,
+      subjectAlternativeNames: [this.failoverDomainName],
       validation: acm.CertificateValidation.fromDns(zone),
     });
+
+    // The origin secret: CloudFront sends it (read from its us-east-1 replica at deploy), the load
+    // balancer forwards only requests carrying it, the Region probe reads it here.
+    this.originHeaderName = `${config.edge.originVerify.headerName}-ent-${this.region}`.toLowerCase();
+    this.originSecretName = `${config.edge.originVerify.secretName}/ent/${this.region}`;
+    this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      secretName: this.originSecretName,
+      description: `Value of ${this.originHeaderName}: CloudFront sends it, the ${this.region} ENT load balancer requires it (generation ${config.edge.originVerify.generation})`,
+      encryptionKey: new DataKey(this, 'OriginSecretKey', {
+        description: `Rempart ENT origin secret, ${this.region}`,
+        services: ['secretsmanager'],
+      }).key,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      replicaRegions: [{ region: CLOUDFRONT_REGION }],
+    });
+    acknowledge(
+      this.originSecret,
+      ...[
+        'AwsSolutions-SMG4',
+        'NIST.800.53.R5-SecretsManagerRotationEnabled',
+        'HIPAA.Security-SecretsManagerRotationEnabled',
+      ].map((id) => ({
+        id,
+        reason:
+          "Shared value between the CloudFront origin headers and this Region's load balancer rule, both resolved by CloudFormation at deploy: it is rotated with the booking origin secrets by the procedure in docs/edge.md (new value, redeploy the Region, then the edge; edge.originVerify.generation). It protects no data: it proves a request came through CloudFront, whose web ACL applies the rate and managed rules.",
+      })),
+    );
 
     const writes = new DeadLetteredQueue(this, 'HeavyWrites', {
       encryptionKey: data.dataKey,
@@ -118,6 +196,9 @@ export class EntServiceStack extends RempartStack {
       },
       certificate,
       originPrefixListId: ent.network.cloudFrontPrefixListIds[this.region] ?? '',
+      publicOrigin: { headerName: this.originHeaderName, secret: this.originSecret },
+      additionalEndpoints: ent.network.egress === 'endpoints' ? ent.network.additionalEndpoints : undefined,
+      flowLogRetention: logs.RetentionDays.ONE_YEAR,
       accessLogsBucket: data.accessLogsBucket,
       logEncryptionKey: this.logKey,
       loadBalancerCapacityUnits: ent.scaling.loadBalancerCapacityUnits,
@@ -132,6 +213,12 @@ export class EntServiceStack extends RempartStack {
     this.loadBalancer = this.web.loadBalancer;
     this.targetGroup = this.web.targetGroup;
     this.service = this.web.service;
+    // The pinned name: CloudFront's fallback for reads, and what the certificate proves.
+    new route53.ARecord(this, 'RegionOriginRecord', {
+      zone,
+      recordName: this.originDomainName,
+      target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.web.loadBalancer)),
+    });
 
     this.grantApplication(data);
     const executionRole = this.web.taskDefinition.executionRole;
@@ -199,21 +286,43 @@ export class EntServiceStack extends RempartStack {
       ],
       [data.sessionsTable.tableArn],
     );
-    // ARNs from the deterministic name: no cross-stack export for what only IAM needs.
+    // ARNs from the deterministic name: no cross-stack export for what only IAM needs. Only the
+    // application's prefixes, only current versions: restoring an old version is an operator's act.
     const bucketArn = `arn:${this.partition}:s3:::${data.documentsBucketName}`;
-    const objects = `${bucketArn}/*`;
-    allow(['s3:ListBucket'], [bucketArn]);
-    allow(
-      ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-      [objects],
+    const prefixes = this.documentPrefixes;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucketArn],
+        conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+      }),
     );
-    // One key encrypts the queue, the table replica and the documents of this Region.
-    allow(['kms:Decrypt', 'kms:GenerateDataKey'], [data.dataKey.keyArn]);
-    acknowledge(role, {
-      id: `AwsSolutions-IAM5[Resource::${nagForm(this, objects)}]`,
-      reason:
-        'Documents are per-user objects under keys the application chooses (homework, attachments); object actions on exactly one bucket need the bucket/* form. No other bucket is reachable.',
-    });
+    const objects = prefixes.map((p) => `${bucketArn}/${p}*`);
+    allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], objects);
+    // One key encrypts the queue, the table replica and the documents of this Region: usable only
+    // through those three services, never to decrypt something fetched elsewhere.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [data.dataKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': ['s3', 'sqs', 'dynamodb'].map((svc) => `${svc}.${this.region}.amazonaws.com`),
+          },
+        },
+      }),
+    );
+    for (const o of objects) {
+      acknowledge(role, {
+        id: `AwsSolutions-IAM5[Resource::${nagForm(this, o)}]`,
+        reason:
+          'Documents are per-user objects under keys the application chooses inside one of its configured prefixes (ent.documents.applicationPrefixes); object actions need the prefix/* form. No other prefix of the bucket, no old version and no other bucket is reachable.',
+      });
+    }
+  }
+
+  private get documentPrefixes(): readonly string[] {
+    return this.entSection.documents.applicationPrefixes;
   }
 }
 

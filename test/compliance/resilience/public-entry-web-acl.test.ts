@@ -4,7 +4,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
 import { PublicEntryWebACL } from '../../../lib/compliance/resilience/rules';
 import { testApp, testStack } from '../../helpers/synth';
@@ -40,6 +40,67 @@ describe('RempartResilience-PublicEntryWebACL', () => {
     );
   });
 
+  it('fires on a distribution whose web ACL of the app blocks nothing (default Allow, every rule in Count)', () => {
+    const stack = testStack('us-east-1');
+    const visibility = { cloudWatchMetricsEnabled: true, metricName: 'm', sampledRequestsEnabled: true };
+    const acl = (id: string, rules: wafv2.CfnWebACL.RuleProperty[]) =>
+      new wafv2.CfnWebACL(stack, id, {
+        scope: 'CLOUDFRONT',
+        defaultAction: { allow: {} },
+        visibilityConfig: visibility,
+        rules,
+      });
+    const countOnly = acl('CountOnly', [
+      {
+        name: 'Common',
+        priority: 0,
+        overrideAction: { count: {} },
+        visibilityConfig: visibility,
+        statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+      },
+      {
+        name: 'PerAddress',
+        priority: 1,
+        action: { count: {} },
+        visibilityConfig: visibility,
+        statement: { rateBasedStatement: { limit: 100, aggregateKeyType: 'IP' } },
+      },
+    ]);
+    const enforcing = acl('Enforcing', [
+      {
+        name: 'Common',
+        priority: 0,
+        overrideAction: { none: {} },
+        visibilityConfig: visibility,
+        statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+      },
+    ]);
+    const origin = new origins.HttpOrigin('origin.example.fr');
+    const watched = new cloudfront.Distribution(stack, 'Watched', {
+      defaultBehavior: { origin },
+      webAclId: countOnly.attrArn,
+    });
+    const guarded = new cloudfront.Distribution(stack, 'Guarded', {
+      defaultBehavior: { origin },
+      webAclId: enforcing.attrArn,
+    });
+    expect(PublicEntryWebACL(watched.node.defaultChild as cloudfront.CfnDistribution)).toBe(
+      NagRuleCompliance.NON_COMPLIANT,
+    );
+    expect(PublicEntryWebACL(guarded.node.defaultChild as cloudfront.CfnDistribution)).toBe(
+      NagRuleCompliance.COMPLIANT,
+    );
+  });
+
+  it('judges a raw CfnResource distribution by its type', () => {
+    const stack = testStack('us-east-1');
+    const raw = new CfnResource(stack, 'Raw', {
+      type: 'AWS::CloudFront::Distribution',
+      properties: { DistributionConfig: { Enabled: true } },
+    });
+    expect(PublicEntryWebACL(raw)).toBe(NagRuleCompliance.NON_COMPLIANT);
+  });
+
   it('passes a regional REST API stage associated with a web ACL', () => {
     const stack = testStack();
     const restApi = api(stack);
@@ -58,7 +119,9 @@ describe('RempartResilience-PublicEntryWebACL', () => {
       resourceArn: guarded.deploymentStage.stageArn,
       webAclArn: ACL_ARN,
     });
-    const bare = api(new Stack(app, 'Frankfurt', { env: { account: '111111111111', region: 'eu-central-1' } }));
+    const bare = api(
+      new Stack(app, 'Frankfurt', { env: { account: '111111111111', region: 'eu-central-1' } }),
+    );
     expect(PublicEntryWebACL(guarded.deploymentStage.node.defaultChild as apigw.CfnStage)).toBe(
       NagRuleCompliance.COMPLIANT,
     );

@@ -1,6 +1,10 @@
 import { DEFAULT_CONFIG } from '../../../lib/config/default-config';
 import { deepMerge, validateConfig } from '../../../lib/config/load-config';
+import { entImageProblem, entRegionProblems } from '../../../lib/workloads/ent/config';
+import { EntDataStack } from '../../../lib/workloads/ent/data-stack';
+import { EntServiceStack } from '../../../lib/workloads/ent/service-stack';
 import { problemsFor } from '../../helpers/config';
+import { testApp } from '../../helpers/synth';
 
 describe('ENT configuration', () => {
   it('accepts the embedded default', () => {
@@ -196,5 +200,63 @@ describe('ENT configuration', () => {
       }),
     );
     expect(config.ent.network.egress).toBe('endpoints');
+  });
+});
+
+describe('ENT image, egress and documents settings', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+
+  it('refuses a tag-only image for stage prod, naming the fix; a digest passes; dev keeps tags', () => {
+    expect(entImageProblem('public.ecr.aws/nginx/nginx-unprivileged:stable', 'prod')).toMatch(
+      /is not pinned by digest, and stage is "prod".*Fix: name the image by digest, e\.g\. "public\.ecr\.aws\/nginx\/nginx-unprivileged@sha256:<digest>"/,
+    );
+    expect(entImageProblem(`public.ecr.aws/nginx/nginx-unprivileged@${DIGEST}`, 'prod')).toBeUndefined();
+    expect(entImageProblem('public.ecr.aws/nginx/nginx-unprivileged:stable', 'dev')).toBeUndefined();
+    expect(entImageProblem('registry.example.fr/ent:1.2@sha256:short', 'prod')).toMatch(
+      /not pinned by digest/,
+    );
+  });
+
+  it('refuses a stage prod configuration with a tag-only image, in the cross-section check and in the service stack', () => {
+    const dev = validateConfig(DEFAULT_CONFIG);
+    const config = { ...dev, service: { ...dev.service, stage: 'prod' as const } };
+    expect(entRegionProblems(config.ent, ['eu-west-3'], 'prod')).toContainEqual(
+      expect.objectContaining({
+        path: ['ent', 'containerImage'],
+        message: expect.stringMatching(/not pinned by digest/),
+      }),
+    );
+    expect(entRegionProblems(config.ent, ['eu-west-3'], 'dev')).toEqual([]);
+    const app = testApp();
+    const data = new EntDataStack(app, 'D', {
+      config,
+      isPrimary: true,
+      env: { account: '111111111111', region: 'eu-west-3' },
+    });
+    expect(
+      () =>
+        new EntServiceStack(app, 'S', {
+          config,
+          data,
+          env: { account: '111111111111', region: 'eu-west-3' },
+        }),
+    ).toThrow(
+      /ent\.containerImage "public\.ecr\.aws\/nginx\/nginx-unprivileged:stable" is not pinned by digest, and stage is "prod"/,
+    );
+  });
+
+  it('refuses document prefixes that are not folders, and an empty list', () => {
+    expect(problemsFor({ ent: { documents: { applicationPrefixes: ['/homework'] } } })).toMatch(
+      /ent\.documents\.applicationPrefixes\.0: is not a key prefix.*Fix: letters, digits and !_\.\(\)- in folders, ending in "\/"/,
+    );
+    expect(problemsFor({ ent: { documents: { applicationPrefixes: [] } } })).toMatch(
+      /ent\.documents\.applicationPrefixes: is empty: the ENT product could not store any document/,
+    );
+  });
+
+  it('accepts extra interface endpoints only without NAT', () => {
+    expect(problemsFor({ ent: { network: { additionalEndpoints: ['sts'] } } })).toMatch(
+      /ent\.network\.additionalEndpoints: is set but egress is "nat"/,
+    );
   });
 });

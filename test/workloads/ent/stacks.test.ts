@@ -114,12 +114,111 @@ describe('ENT data, secondary Region (eu-central-1)', () => {
     });
   });
 
-  it('holds the replication destination bucket, which does not replicate back', () => {
+  it('holds the replication destination bucket; its rule back is set from the primary once both buckets exist', () => {
     secondaryData.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'rempart-dev-ent-docs-111111111111-eu-central-1',
       VersioningConfiguration: { Status: 'Enabled' },
       ReplicationConfiguration: Match.absent(),
     });
+  });
+});
+
+describe('ENT documents replicate both ways, so writes made in the secondary after a failover come back', () => {
+  const bucket = Object.values(primaryData.findResources('AWS::S3::Bucket')).find(
+    (b) => b.Properties.BucketName === 'rempart-dev-ent-docs-111111111111-eu-west-3',
+  );
+  const back = Object.values(primaryData.findResources('Custom::S3ReplicateBack'))[0];
+  const create = JSON.parse(
+    back?.Properties.Create['Fn::Join'][1]
+      .map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN'))
+      .join(''),
+  ) as {
+    service: string;
+    action: string;
+    region: string;
+    parameters: { Bucket: string; ReplicationConfiguration: { Rules: Array<Record<string, unknown>> } };
+  };
+
+  it('syncs deletions and replica metadata changes on the primary rule (required on both rules for two-way)', () => {
+    const [rule] = bucket?.Properties.ReplicationConfiguration.Rules as Array<Record<string, unknown>>;
+    expect(rule).toMatchObject({
+      DeleteMarkerReplication: { Status: 'Enabled' },
+      SourceSelectionCriteria: {
+        SseKmsEncryptedObjects: { Status: 'Enabled' },
+        ReplicaModifications: { Status: 'Enabled' },
+      },
+    });
+  });
+
+  it("puts the secondary bucket's rule back to the primary, in the secondary Region, with the same syncs", () => {
+    expect(create).toMatchObject({ service: 'S3', action: 'PutBucketReplication', region: 'eu-central-1' });
+    expect(create.parameters.Bucket).toBe('rempart-dev-ent-docs-111111111111-eu-central-1');
+    expect(create.parameters.ReplicationConfiguration.Rules).toEqual([
+      expect.objectContaining({
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        DeleteMarkerReplication: { Status: 'Enabled' },
+        SourceSelectionCriteria: {
+          SseKmsEncryptedObjects: { Status: 'Enabled' },
+          ReplicaModifications: { Status: 'Enabled' },
+        },
+        Destination: expect.objectContaining({
+          ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+        }),
+      }),
+    ]);
+    // Removed with the primary's stack.
+    expect(JSON.stringify(back?.Properties.Delete)).toMatch(/DeleteBucketReplication/);
+  });
+
+  it("lets the rule-setter only put that one bucket's replication and pass the back role to S3", () => {
+    primaryData.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('ReplicateBackRuleCustomResourcePolicy'),
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 's3:PutReplicationConfiguration',
+            Resource: 'arn:aws:s3:::rempart-dev-ent-docs-111111111111-eu-central-1',
+          }),
+          Match.objectLike({
+            Action: 'iam:PassRole',
+            Condition: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it("lets the back role read the secondary bucket and write replicas here under this Region's key only", () => {
+    const policies = Object.values(primaryData.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('ReplicateBackRole'),
+    );
+    const statements = policies.flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Documents/), 'Arn'] }, '/*']],
+        },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Condition: {
+          StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/rempart/dev/ent-data' },
+        },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-3.amazonaws.com' } },
+      }),
+    );
   });
 });
 
@@ -179,8 +278,11 @@ describe('ENT service, primary Region', () => {
     });
   });
 
-  it('offers no public path: internal load balancer, HTTPS from the CloudFront prefix list of eu-west-3 only', () => {
-    primaryService.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+  it('admits only CloudFront: internet-facing load balancer, HTTPS from the eu-west-3 CloudFront prefix list only', () => {
+    primaryService.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('IngressSubnet1') })]),
+    });
     primaryService.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       SourcePrefixListId: 'pl-75b1541c',
       FromPort: 443,
@@ -193,19 +295,78 @@ describe('ENT service, primary Region', () => {
     expect(primary.service.loadBalancer).toBe(primary.service.web.loadBalancer);
   });
 
-  it('terminates HTTPS with a DNS-validated certificate for its regional origin name', () => {
+  it('forwards only requests carrying the Region origin secret; any other gets a 403 from the load balancer', () => {
+    primaryService.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTPS',
+      DefaultActions: [
+        {
+          Type: 'fixed-response',
+          FixedResponseConfig: { StatusCode: '403', ContentType: 'text/plain', MessageBody: 'Forbidden' },
+        },
+      ],
+    });
+    const secretRef = { Ref: Match.stringLikeRegexp('^OriginSecret') };
+    primaryService.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Actions: [Match.objectLike({ Type: 'forward' })],
+      Conditions: [
+        {
+          Field: 'http-header',
+          HttpHeaderConfig: {
+            HttpHeaderName: 'x-rempart-origin-verify-ent-eu-west-3',
+            Values: [{ 'Fn::Join': ['', ['{{resolve:secretsmanager:', secretRef, ':SecretString:::}}']] }],
+          },
+        },
+      ],
+    });
+    // The value is generated in the Region, under a key of its own, and replicated where CloudFront's stack reads it.
+    primaryService.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'rempart/origin-verify/ent/eu-west-3',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48 }),
+      KmsKeyId: Match.anyValue(),
+      ReplicaRegions: [{ Region: 'us-east-1' }],
+    });
+    expect(primary.service.originHeaderName).toBe('x-rempart-origin-verify-ent-eu-west-3');
+  });
+
+  it('terminates HTTPS for its pinned name and the failover name, with the pinned name aliased to the load balancer', () => {
     primaryService.hasResourceProperties('AWS::CertificateManager::Certificate', {
       DomainName: 'origin-eu-west-3.ent.rempart-demo.fr',
+      SubjectAlternativeNames: ['origin.ent.rempart-demo.fr'],
       ValidationMethod: 'DNS',
-      DomainValidationOptions: [
-        { DomainName: 'origin-eu-west-3.ent.rempart-demo.fr', HostedZoneId: 'Z0REMPARTDEMO00000000' },
-      ],
     });
     primaryService.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Protocol: 'HTTPS',
       SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
     });
+    primaryService.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'origin-eu-west-3.ent.rempart-demo.fr.',
+      Type: 'A',
+      AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+    });
+    // The failover name is not here: the resilience stack owns it, health-checked.
+    expect(JSON.stringify(primaryService.findResources('AWS::Route53::RecordSet'))).not.toMatch(
+      /"origin\.ent\./,
+    );
     expect(primary.service.originDomainName).toBe('origin-eu-west-3.ent.rempart-demo.fr');
+    expect(primary.service.failoverDomainName).toBe('origin.ent.rempart-demo.fr');
+  });
+
+  it('lets the tasks send HTTPS and nothing else', () => {
+    const sg = Object.values(primaryService.findResources('AWS::EC2::SecurityGroup')).find((r) =>
+      String(r.Properties.GroupDescription).startsWith('Fargate tasks'),
+    );
+    expect(sg?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+  });
+
+  it('keeps VPC flow logs a year under the customer-managed log key', () => {
+    const flowLog = Object.values(primaryService.findResources('AWS::EC2::FlowLog'))[0];
+    const groupId = (flowLog?.Properties.LogGroupName as { Ref: string }).Ref;
+    const group = primaryService.toJSON().Resources[groupId] as { Properties: Record<string, unknown> };
+    expect(group.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
+    expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LogKey/), 'Arn'] });
+    expect(flowLog?.Properties.TrafficType).toBe('ALL');
   });
 
   it('buffers heavy writes in a KMS-encrypted queue with a dead-letter queue', () => {
@@ -246,9 +407,42 @@ describe('ENT service, primary Region', () => {
     );
     const taskPolicy = policies.find((p) => p.includes('sqs:SendMessage')) ?? '';
     expect(taskPolicy).toMatch(/dynamodb:PutItem/);
-    expect(taskPolicy).toMatch(/arn:aws:s3:::rempart-dev-ent-docs-111111111111-eu-west-3\/\*/);
     const actions = [...taskPolicy.matchAll(/"((?:sqs|dynamodb|s3|kms):[A-Za-z*]+)"/g)].map((m) => m[1]);
     expect(actions.filter((a) => a?.includes('*'))).toEqual([]);
+  });
+
+  it('lets the task reach only its configured document prefixes, current versions only, the key only through its services', () => {
+    const statements = Object.values(primaryService.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p).includes('sqs:SendMessage'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const bucket = 'arn:aws:s3:::rempart-dev-ent-docs-111111111111-eu-west-3';
+    const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('s3:'));
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Resource: bucket,
+        Condition: { StringLike: { 's3:prefix': ['homework/*', 'attachments/*', 'courses/*'] } },
+      }),
+      expect.objectContaining({
+        Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+        Resource: [`${bucket}/attachments/*`, `${bucket}/courses/*`, `${bucket}/homework/*`],
+      }),
+    ]);
+    expect(JSON.stringify(s3)).not.toMatch(/GetObjectVersion|DeleteObjectVersion|"[^"]*eu-west-3\/\*"/);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': [
+              's3.eu-west-3.amazonaws.com',
+              'sqs.eu-west-3.amazonaws.com',
+              'dynamodb.eu-west-3.amazonaws.com',
+            ],
+          },
+        },
+      }),
+    );
   });
 });
 

@@ -150,9 +150,9 @@ export function checkCapacity(input: CapacityInput, profile: CapacityProfile): C
   const booking = profile.booking && input.workloads.get('booking');
   if (profile.booking && booking) {
     const p = profile.booking;
-    const cap = bookingCapacity(p.surge);
-    const originReadsWarm = cap.originRequestsPerSecond - cap.edgeWritesPerSecond;
-    const originReadsCold = cap.originRequestsPerSecondCold - cap.edgeWritesPerSecond;
+    const cap = bookingCapacity(p);
+    const originReadsWarm = cap.originRequestsPerSecond - cap.apiWritesPerSecond - cap.joinsPerSecond;
+    const originReadsCold = cap.originRequestsPerSecondCold - cap.apiWritesPerSecond - cap.joinsPerSecond;
     const firstHourWrites = p.surge.eligiblePeople * p.surge.firstHourShare * p.surge.writesPerPerson;
     figures.push(
       {
@@ -163,6 +163,13 @@ export function checkCapacity(input: CapacityInput, profile: CapacityProfile): C
       },
       { workload: 'booking', name: 'reads at the edge', value: cap.edgeReadsPerSecond, unit: 'requests/s' },
       { workload: 'booking', name: 'writes at the edge', value: cap.edgeWritesPerSecond, unit: 'requests/s' },
+      {
+        workload: 'booking',
+        name: 'people admitted per second (waiting room)',
+        value: cap.admittedPeoplePerSecond,
+        unit: 'people/s',
+      },
+      { workload: 'booking', name: 'waiting-room joins', value: cap.joinsPerSecond, unit: 'requests/s' },
       {
         workload: 'booking',
         name: 'requests reaching the origin, warm cache',
@@ -540,7 +547,7 @@ function queueApiLayers(
           title: bi("Débit de l'étape d'API (origine)", 'API stage rate (origin)'),
           demand,
           unit: 'requests/s',
-          basis: `${fmtn(scenario === 'peak' ? originReadsWarm : originReadsCold)} reads/s past a ${scenario === 'peak' ? 'warm' : 'cold'} cache (${scenario === 'peak' ? p.surge.cacheHitRatio : p.surge.coldCacheHitRatio} hit ratio) + ${fmtn(cap.edgeWritesPerSecond)} writes/s; this Region carries everything`,
+          basis: `${fmtn(scenario === 'peak' ? originReadsWarm : originReadsCold)} reads/s past a ${scenario === 'peak' ? 'warm' : 'cold'} cache (${scenario === 'peak' ? p.surge.cacheHitRatio : p.surge.coldCacheHitRatio} hit ratio) + ${fmtn(cap.apiWritesPerSecond)} admitted writes/s + ${fmtn(cap.joinsPerSecond)} waiting-room joins/s; this Region carries everything`,
           configured: r.stage.rate,
           quota: q(quotas.apiGatewayRequestsPerSecond, 'API Gateway requests per second (account, Region)'),
           required: scenario === 'peak' ? required : 1,
@@ -563,9 +570,9 @@ function queueApiLayers(
           region: r.region,
           detail: `${m.httpMethod} ${m.path}`,
           title: bi(`Débit de ${m.httpMethod} ${m.path}`, `${m.httpMethod} ${m.path} rate`),
-          demand: cap.edgeWritesPerSecond,
+          demand: writeMethodDemand(m.path, cap),
           unit: 'requests/s',
-          basis: `${fmtn(cap.peakPeoplePerSecond)} people/s × ${p.surge.writesPerPerson} writes`,
+          basis: writeMethodBasis(m.path, cap, p.surge.writesPerPerson),
           configured: m.rate,
           quota: q(quotas.apiGatewayRequestsPerSecond, 'API Gateway requests per second (account, Region)'),
           required,
@@ -604,7 +611,7 @@ function queueApiLayers(
           'Rythme du consommateur face aux écritures de la foule',
           "Worker pace against the crowd's writes",
         ),
-        demand: cap.edgeWritesPerSecond,
+        demand: cap.apiWritesPerSecond,
         unit: 'bookings/s',
         basis: `MaximumConcurrency ${w.maxConcurrency.value} × batch ${w.batchSize.value} ÷ ${p.secondsPerBooking} s per booking = ${fmtn(drain)} bookings/s`,
         configured: { value: drain, evidence: w.maxConcurrency.evidence },
@@ -612,8 +619,8 @@ function queueApiLayers(
         rempartConfigured: false,
         informational: true,
         note:
-          drain < cap.edgeWritesPerSecond
-            ? `by design the queue absorbs ${fmtn(cap.edgeWritesPerSecond - drain)} bookings/s at the peak`
+          drain < cap.apiWritesPerSecond
+            ? `by design the queue absorbs ${fmtn(cap.apiWritesPerSecond - drain)} bookings/s at the peak`
             : 'the worker keeps up with the crowd',
       }),
       layer({
@@ -786,4 +793,22 @@ function clock(minuteOfDay: number): string {
 
 function fmtn(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+/** What each write method of the booking API carries: waiting-room joins and entries, or bookings. */
+function writeMethodDemand(path: string, cap: ReturnType<typeof bookingCapacity>): number {
+  if (path.endsWith('/admission/join')) return cap.joinsPerSecond;
+  if (path.endsWith('/admission/enter')) return cap.admittedPeoplePerSecond;
+  return cap.apiWritesPerSecond;
+}
+
+function writeMethodBasis(
+  path: string,
+  cap: ReturnType<typeof bookingCapacity>,
+  writesPerPerson: number,
+): string {
+  if (path.endsWith('/admission/join')) return `${fmtn(cap.joinsPerSecond)} people/s join the waiting room`;
+  if (path.endsWith('/admission/enter'))
+    return `${fmtn(cap.admittedPeoplePerSecond)} admitted people/s enter`;
+  return `${fmtn(cap.admittedPeoplePerSecond)} admitted people/s × ${writesPerPerson} writes`;
 }

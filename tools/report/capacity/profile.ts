@@ -17,6 +17,8 @@ export interface CapacityProfile {
   readonly requiredHeadroom: number;
   readonly booking?: {
     readonly surge: BookingSection['surge'];
+    /** Whether the waiting room paces admission (then the origins see the admitted rate, not the crowd). */
+    readonly waitingRoom: Pick<BookingSection['waitingRoom'], 'enabled'>;
     /** Wall time of one booking in the worker, seconds (declared, from a measurement). */
     readonly secondsPerBooking: number;
     /**
@@ -78,7 +80,11 @@ export function profileFromConfig(
   });
   return {
     requiredHeadroom,
-    booking: { surge: config.booking.surge, secondsPerBooking: config.booking.worker.secondsPerBooking },
+    booking: {
+      surge: config.booking.surge,
+      waitingRoom: config.booking.waitingRoom,
+      secondsPerBooking: config.booking.worker.secondsPerBooking,
+    },
     ent: { surge: config.ent.surge, loginsPerSecondPerTask: config.ent.task.loginsPerSecondPerTask },
     quotas: {
       apiGatewayRequestsPerSecond: declared('apiGatewayRequestsPerSecond'),

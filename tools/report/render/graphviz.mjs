@@ -10,6 +10,8 @@ const graphviz = await Graphviz.load();
 try {
   process.stdout.write(graphviz.layout(dot, 'svg', 'dot'));
 } catch (e) {
-  process.stderr.write(`Graphviz could not lay out the diagram: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `Graphviz could not lay out the diagram: ${e instanceof Error ? e.message : String(e)}\n`,
+  );
   process.exitCode = 1;
 }

@@ -5,6 +5,11 @@ import type { IConstruct } from 'constructs';
  * Helpers shared by the resilience rules. Rules stay pure functions of one CfnResource; when they
  * need a neighbour (the alarm that watches a queue, the vault a plan copies to) they read the
  * construct tree the resource belongs to, as cdk-nag's own SQS3 rule does.
+ *
+ * Rules decide on the CloudFormation resource type and the properties that will be synthesized
+ * (`cfnOf`), never on `instanceof` an L1 class: CDK's own custom resources and any raw
+ * `new CfnResource(scope, id, { type, properties })` are plain CfnResource instances, and
+ * `addPropertyOverride` escape hatches change the template without changing the L1 fields.
  */
 
 /** Resolve a value as the stack of `owner` sees it: references to `owner`'s own resources stay `Ref`/`GetAtt`. */
@@ -75,4 +80,40 @@ export function regionOf(node: IConstruct): string | undefined {
 /** True when `text` mentions the resource `logicalId` as a whole reference (`<Id>` or `<Id.Attr>`). */
 export function mentions(text: string, logicalId: string): boolean {
   return text.includes(`<${logicalId}>`) || text.includes(`<${logicalId}.`);
+}
+
+/** A resource as CloudFormation will receive it: its type and its synthesized properties. */
+export interface CfnView {
+  readonly node: CfnResource;
+  readonly type: string;
+  /** PascalCase properties, overrides applied, tokens resolved (references as Ref/Fn::GetAtt). */
+  readonly properties: Record<string, unknown>;
+}
+
+interface Renderable {
+  _toCloudFormation(): { Resources?: Record<string, { Type?: string; Properties?: unknown }> };
+}
+
+/**
+ * The synthesized form of `node`, resolved as the stack of `perspective` (default: its own) sees it,
+ * so that references to that stack's resources stay `Ref`/`Fn::GetAtt` of their logical ids.
+ */
+export function cfnOf(node: CfnResource, perspective: IConstruct = node): CfnView {
+  let properties: Record<string, unknown> = {};
+  try {
+    const rendered = resolveIn(perspective, (node as unknown as Renderable)._toCloudFormation());
+    const entry = Object.values((rendered as { Resources?: Record<string, unknown> })?.Resources ?? {})[0];
+    const props = field(entry, 'properties');
+    if (typeof props === 'object' && props !== null) properties = props as Record<string, unknown>;
+  } catch {
+    // An unresolvable value reads as absent: the rule then reports what it cannot prove.
+  }
+  return { node, type: node.cfnResourceType, properties };
+}
+
+/** Every resource of the app with this CloudFormation type, whatever class created it. */
+export function resourcesOfType(scope: IConstruct, type: string, perspective: IConstruct = scope): CfnView[] {
+  return allResources(scope)
+    .filter((r) => r.cfnResourceType === type)
+    .map((r) => cfnOf(r, perspective));
 }

@@ -1,15 +1,15 @@
 import type { CfnResource } from 'aws-cdk-lib';
-import { CfnBackupPlan, CfnBackupVault, CfnLogicallyAirGappedBackupVault } from 'aws-cdk-lib/aws-backup';
 import { NagRuleCompliance, type NagRuleResult } from 'cdk-nag';
 import {
-  allResources,
   asArray,
+  cfnOf,
+  type CfnView,
   field,
   flatten,
   logicalIdOf,
   mentions,
   regionOf,
-  resolveIn,
+  resourcesOfType,
 } from '../private/cfn';
 
 // The account may be a literal or, in an environment-agnostic app, the flattened `<AWS::AccountId>`.
@@ -19,49 +19,47 @@ const VAULT_ARN = /:backup:([a-z]{2}(?:-[a-z]+)+-\d):(?:<[^>]*>|[^:]*):backup-va
  * Every backup plan keeps its recovery points where one fire cannot reach them (the Strasbourg
  * lesson): each rule copies to a vault in another Region, the plan's own vault has a Vault Lock,
  * and the copy target is a locked vault (or a logically air-gapped one) that this app defines, so
- * that the lock can be read in the templates. Granular findings: `[CrossRegionCopy]`,
- * `[TargetVaultLock]`, `[CopyVaultLock]`.
+ * that the lock can be read in the templates. Plans and vaults are found by CloudFormation type.
+ * Granular findings: `[CrossRegionCopy]`, `[TargetVaultLock]`, `[CopyVaultLock]`.
  */
 export function BackupPlanOffsiteLocked(node: CfnResource): NagRuleResult {
-  if (!(node instanceof CfnBackupPlan)) return NagRuleCompliance.NOT_APPLICABLE;
-  const plan = resolveIn(node, node.backupPlan);
-  const rules = asArray(field(plan, 'backupPlanRule'));
+  if (node.cfnResourceType !== 'AWS::Backup::BackupPlan') return NagRuleCompliance.NOT_APPLICABLE;
+  const rules = asArray(field(field(cfnOf(node).properties, 'BackupPlan'), 'BackupPlanRule'));
   const home = regionOf(node);
-  const resources = allResources(node);
+  const vaults = resourcesOfType(node, 'AWS::Backup::BackupVault', node);
+  const airGapped = resourcesOfType(node, 'AWS::Backup::LogicallyAirGappedBackupVault', node);
   const findings = new Set<string>();
   if (rules.length === 0) findings.add('CrossRegionCopy');
 
   for (const rule of rules) {
-    const target = flatten(field(rule, 'targetBackupVault'));
-    const ownVault = resources.find(
-      (r): r is CfnBackupVault =>
-        r instanceof CfnBackupVault &&
-        r.stack === node.stack &&
-        (mentions(target, logicalIdOf(r)) || resolveIn(r, r.backupVaultName) === target),
+    const target = flatten(field(rule, 'TargetBackupVault'));
+    const ownVault = vaults.find(
+      (v) =>
+        v.node.stack === node.stack && (mentions(target, logicalIdOf(v.node)) || vaultName(v) === target),
     );
     if (!ownVault || !isLocked(ownVault)) findings.add('TargetVaultLock');
 
-    const offsite = asArray(field(rule, 'copyActions'))
-      .map((copy) => VAULT_ARN.exec(flatten(field(copy, 'destinationBackupVaultArn'))))
+    const offsite = asArray(field(rule, 'CopyActions'))
+      .map((copy) => VAULT_ARN.exec(flatten(field(copy, 'DestinationBackupVaultArn'))))
       .filter((m): m is RegExpExecArray => m !== null && (home === undefined || m[1] !== home));
     if (offsite.length === 0) {
       findings.add('CrossRegionCopy');
       continue;
     }
-    const lockedCopy = offsite.some(([, region, name]) =>
-      resources.some(
-        (r) =>
-          regionOf(r) === region &&
-          ((r instanceof CfnBackupVault && resolveIn(r, r.backupVaultName) === name && isLocked(r)) ||
-            (r instanceof CfnLogicallyAirGappedBackupVault && resolveIn(r, r.backupVaultName) === name)),
-      ),
+    const lockedCopy = offsite.some(
+      ([, region, name]) =>
+        vaults.some((v) => regionOf(v.node) === region && vaultName(v) === name && isLocked(v)) ||
+        airGapped.some((v) => regionOf(v.node) === region && vaultName(v) === name),
     );
     if (!lockedCopy) findings.add('CopyVaultLock');
   }
   return findings.size ? [...findings] : NagRuleCompliance.COMPLIANT;
 }
 
-function isLocked(vault: CfnBackupVault): boolean {
-  const lock = resolveIn(vault, vault.lockConfiguration);
-  return typeof field(lock, 'minRetentionDays') === 'number';
+function vaultName(vault: CfnView): unknown {
+  return field(vault.properties, 'BackupVaultName');
+}
+
+function isLocked(vault: CfnView): boolean {
+  return typeof field(field(vault.properties, 'LockConfiguration'), 'MinRetentionDays') === 'number';
 }

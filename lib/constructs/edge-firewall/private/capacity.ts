@@ -1,50 +1,74 @@
-import type { ManagedGroupName, RateRule } from '../types';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { WAF_FACTS } from '../../../aws-facts';
 
-/** A web ACL's hard capacity limit, in WAF capacity units (WCU). */
-export const WEB_ACL_CAPACITY_LIMIT = 5_000;
-/** Above this, WAF charges extra per request (see DESIGN.md, quotas). */
-export const WEB_ACL_CAPACITY_INCLUDED = 1_500;
+type Statement = wafv2.CfnWebACL.StatementProperty;
+type Rule = wafv2.CfnWebACL.RuleProperty;
 
-/** Capacity AWS publishes for each managed group (DESIGN.md, "Quotas that shape the surge design"). */
-export const MANAGED_GROUP_CAPACITY: Readonly<Record<ManagedGroupName, number>> = {
-  common: 700,
-  knownBadInputs: 200,
-  ipReputation: 25,
-  anonymousIp: 50,
-  botControl: 50,
-  antiDdos: 50,
-};
+const COST = WAF_FACTS.statementCost;
+
+/** Text transformations that cost capacity (NONE is free). */
+function transformationCost(transformations: unknown): number {
+  if (!Array.isArray(transformations)) return 0;
+  return (
+    (transformations as Array<{ type?: string }>).filter((t) => t.type !== 'NONE').length *
+    COST.textTransformation
+  );
+}
 
 /**
- * Our own statements' cost, rounded up from WAF's published prices so that the check errs on the
- * safe side (the CheckCapacity API is the authority): a rate-based statement costs 2, each custom
- * aggregation key 30, a string match 2 (exact, starts-with) and a logical statement 1.
+ * Capacity of one statement as built by this construct, from WAF's published prices
+ * (`WAF_FACTS.statementCost`). Logical statements are priced at 1 on top of their children, which
+ * errs on the safe side; WAF's CheckCapacity API remains the authority.
  */
-export const STATEMENT_COST = {
-  rateBased: 2,
-  customKey: 30,
-  stringMatch: 2,
-  logical: 1,
-} as const;
-
-export function usesCustomKeys(rule: RateRule): boolean {
-  return rule.keys.length > 1 || rule.keys[0]?.type !== 'ip';
+export function statementCapacity(statement: Statement): number {
+  const s = statement as Record<string, unknown>;
+  const nested = (x: unknown) => statementCapacity(x as Statement);
+  if (s.byteMatchStatement) {
+    const b = s.byteMatchStatement as { positionalConstraint: string; textTransformations?: unknown };
+    const base = ['EXACTLY', 'STARTS_WITH', 'ENDS_WITH'].includes(b.positionalConstraint)
+      ? COST.byteMatch
+      : 10;
+    return base + transformationCost(b.textTransformations);
+  }
+  if (s.regexMatchStatement) {
+    return (
+      COST.regex +
+      transformationCost((s.regexMatchStatement as { textTransformations?: unknown }).textTransformations)
+    );
+  }
+  if (s.sizeConstraintStatement) {
+    return (
+      COST.sizeConstraint +
+      transformationCost((s.sizeConstraintStatement as { textTransformations?: unknown }).textTransformations)
+    );
+  }
+  if (s.ipSetReferenceStatement) return COST.ipSet;
+  if (s.andStatement || s.orStatement) {
+    const inner = ((s.andStatement ?? s.orStatement) as { statements: unknown[] }).statements;
+    return COST.logical + inner.reduce<number>((sum, x) => sum + nested(x), 0);
+  }
+  if (s.notStatement) return COST.logical + nested((s.notStatement as { statement: unknown }).statement);
+  if (s.rateBasedStatement) {
+    const r = s.rateBasedStatement as {
+      customKeys?: Array<Record<string, { textTransformations?: unknown } | undefined>>;
+      scopeDownStatement?: unknown;
+    };
+    const keys = (r.customKeys ?? []).reduce((sum, key) => {
+      const part = Object.values(key)[0];
+      return sum + COST.customKey + transformationCost(part?.textTransformations);
+    }, 0);
+    return COST.rateBased + keys + (r.scopeDownStatement ? nested(r.scopeDownStatement) : 0);
+  }
+  if (s.managedRuleGroupStatement) {
+    const name = (s.managedRuleGroupStatement as { name: string }).name;
+    const cost = WAF_FACTS.managedGroupCapacity[name];
+    if (cost === undefined) throw new Error(`no published capacity for the managed rule group ${name}`);
+    return cost;
+  }
+  throw new Error(`no capacity price for statement ${Object.keys(s).join(', ')}`);
 }
 
-export function scopeDownCost(rule: RateRule): number {
-  const parts: number[] = [];
-  const methods = rule.scopeDown?.methods ?? [];
-  if (methods.length === 1) parts.push(STATEMENT_COST.stringMatch);
-  if (methods.length > 1) parts.push(methods.length * STATEMENT_COST.stringMatch + STATEMENT_COST.logical);
-  if (rule.scopeDown?.pathPrefix !== undefined) parts.push(STATEMENT_COST.stringMatch);
-  const sum = parts.reduce((a, b) => a + b, 0);
-  return parts.length > 1 ? sum + STATEMENT_COST.logical : sum;
+/** Capacity of a web ACL's rules. */
+export function rulesCapacity(rules: readonly Rule[]): number {
+  return rules.reduce((sum, r) => sum + statementCapacity(r.statement as Statement), 0);
 }
-
-export function rateRuleCapacity(rule: RateRule): number {
-  const keys = usesCustomKeys(rule) ? rule.keys.length * STATEMENT_COST.customKey : 0;
-  return STATEMENT_COST.rateBased + keys + scopeDownCost(rule);
-}
-
-/** Cost of the "reject requests without the origin secret" rule: NOT(string match on one header). */
-export const ORIGIN_VERIFY_CAPACITY = STATEMENT_COST.stringMatch + STATEMENT_COST.logical;
