@@ -161,7 +161,10 @@ describe('BookingDataStack', () => {
       ReplicationConfiguration: Match.absent(),
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/booking-site/' }),
     });
-    expect(primary.bookingData.siteBucket.bucketName).toBeDefined();
+    // Named deterministically, so that the edge stack imports it by name without an export.
+    primaryData.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: Match.stringLikeRegexp('^rempart-dev-booking-site-\\d{12}-eu-west-3$'),
+    });
   });
 
   it('is termination protected and deploys the secondary first (its key alias and bucket are named by the primary)', () => {
