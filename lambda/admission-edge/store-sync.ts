@@ -7,6 +7,9 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import '@aws-sdk/signature-v4a';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { customResourceHandler, putCfnResponse, type CfnResponse } from '../shared/custom-resource';
+
+export type { CfnResponse };
 import {
   ADMISSION_KIDS,
   KVS_CURRENT_KID,
@@ -43,15 +46,6 @@ export interface SyncPlan {
 }
 
 /** What CloudFormation expects at the pre-signed ResponseURL (never any key material). */
-export interface CfnResponse {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-}
-
 export interface StoreSyncDeps {
   readSecret(secretArn: string): Promise<string>;
   keyExists(kvsArn: string, key: string): Promise<boolean>;
@@ -123,18 +117,9 @@ export function planStoreSync(
 export function makeHandler(
   deps: StoreSyncDeps,
 ): (event: CloudFormationCustomResourceEvent) => Promise<void> {
-  return async (event) => {
-    const physicalId =
-      event.RequestType === 'Create'
-        ? `${event.LogicalResourceId}-${event.RequestId}`
-        : event.PhysicalResourceId;
-    const base = {
-      PhysicalResourceId: physicalId,
-      StackId: event.StackId,
-      RequestId: event.RequestId,
-      LogicalResourceId: event.LogicalResourceId,
-    };
-    try {
+  return customResourceHandler(
+    (url, response) => deps.respond(url, response),
+    async (event) => {
       // Delete: the store is deleted with its stack; nothing to undo.
       if (event.RequestType !== 'Delete') {
         const request = parseSyncRequest(event.ResourceProperties);
@@ -158,12 +143,8 @@ export function makeHandler(
         }
         await deps.updateKeys(request.kvsArn, planStoreSync(request, keys, previous, existing));
       }
-      await deps.respond(event.ResponseURL, { ...base, Status: 'SUCCESS' });
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      await deps.respond(event.ResponseURL, { ...base, Status: 'FAILED', Reason: reason.slice(0, 1000) });
-    }
-  };
+    },
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -213,15 +194,7 @@ const runtimeDeps: StoreSyncDeps = {
       }
     }
   },
-  async respond(responseUrl, response) {
-    const body = JSON.stringify(response);
-    const res = await fetch(responseUrl, {
-      method: 'PUT',
-      body,
-      headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-    });
-    if (!res.ok) throw new Error(`CloudFormation response rejected: HTTP ${res.status}`);
-  },
+  respond: putCfnResponse,
 };
 
 export const handler = makeHandler(runtimeDeps);

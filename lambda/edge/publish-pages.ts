@@ -1,4 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { customResourceHandler, putCfnResponse, type CfnResponse } from '../shared/custom-resource';
+
+export type { CfnResponse };
 
 /** One static object to write, as declared in the custom resource's properties. */
 export interface PageObject {
@@ -14,15 +17,6 @@ export interface PublishRequest {
 }
 
 /** What CloudFormation expects at the pre-signed ResponseURL. */
-export interface CfnResponse {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-}
-
 export interface PublishDeps {
   putObject(bucketName: string, page: PageObject): Promise<void>;
   respond(responseUrl: string, response: CfnResponse): Promise<void>;
@@ -58,28 +52,15 @@ export function parseRequest(properties: Record<string, unknown>): PublishReques
  * reported to CloudFormation as FAILED, so a deployment never waits for a timeout.
  */
 export function makeHandler(deps: PublishDeps): (event: CloudFormationCustomResourceEvent) => Promise<void> {
-  return async (event) => {
-    const physicalId =
-      event.RequestType === 'Create'
-        ? `${event.LogicalResourceId}-${event.RequestId}`
-        : event.PhysicalResourceId;
-    const base = {
-      PhysicalResourceId: physicalId,
-      StackId: event.StackId,
-      RequestId: event.RequestId,
-      LogicalResourceId: event.LogicalResourceId,
-    };
-    try {
+  return customResourceHandler(
+    (url, response) => deps.respond(url, response),
+    async (event) => {
       if (event.RequestType !== 'Delete') {
         const request = parseRequest(event.ResourceProperties);
         for (const page of request.pages) await deps.putObject(request.bucketName, page);
       }
-      await deps.respond(event.ResponseURL, { ...base, Status: 'SUCCESS' });
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      await deps.respond(event.ResponseURL, { ...base, Status: 'FAILED', Reason: reason.slice(0, 1000) });
-    }
-  };
+    },
+  );
 }
 
 interface S3Module {
@@ -108,15 +89,7 @@ const runtimeDeps: PublishDeps = {
       }),
     );
   },
-  async respond(responseUrl, response) {
-    const body = JSON.stringify(response);
-    const res = await fetch(responseUrl, {
-      method: 'PUT',
-      body,
-      headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-    });
-    if (!res.ok) throw new Error(`CloudFormation response rejected: HTTP ${res.status}`);
-  },
+  respond: putCfnResponse,
 };
 
 export const handler = makeHandler(runtimeDeps);
