@@ -33,6 +33,8 @@ export interface BundleOptions {
 interface CacheManifest {
   /** Every file esbuild read, with the SHA-256 of its content at bundle time. */
   readonly inputs: Record<string, string>;
+  /** Directory of the bundle built from those inputs, beside the manifest. */
+  readonly dir?: string;
 }
 
 /**
@@ -71,13 +73,14 @@ function bundleOrReuse(entry: string, build: BuildOptions, cacheRoot: string): s
   const esbuild = require('esbuild') as typeof import('esbuild');
   const absoluteEntry = path.resolve(entry);
   const key = sha256(JSON.stringify([absoluteEntry, esbuild.version, build]));
-  const outDir = path.join(cacheRoot, key);
   const manifestFile = path.join(cacheRoot, `${key}.json`);
-  if (existsSync(path.join(outDir, 'index.js')) && isFresh(manifestFile)) return outDir;
+  const known = freshBundle(manifestFile);
+  if (known) return known;
 
-  // Build beside the final directory, then rename: two processes bundling the same handler at once
-  // (parallel test workers) each produce a complete directory and the last rename wins.
-  const staging = `${outDir}.${process.pid}.${Date.now()}`;
+  // Each bundle lives in a directory named by the content it was built from, so a directory is
+  // never replaced while another process (a parallel test worker) reads it: the same sources make
+  // the same directory, other sources another one.
+  const staging = path.join(cacheRoot, `${key}.${process.pid}.${Date.now()}`);
   const result = esbuild.buildSync({
     ...build,
     entryPoints: [absoluteEntry],
@@ -85,9 +88,19 @@ function bundleOrReuse(entry: string, build: BuildOptions, cacheRoot: string): s
     absWorkingDir: path.dirname(absoluteEntry),
     metafile: true,
   });
-  writeFileSync(manifestFile, JSON.stringify(manifestOf(result.metafile, path.dirname(absoluteEntry))));
-  rmSync(outDir, { recursive: true, force: true });
-  renameSync(staging, outDir);
+  const manifest = manifestOf(result.metafile, path.dirname(absoluteEntry));
+  const outDir = path.join(cacheRoot, `${key}-${sha256(JSON.stringify(manifest.inputs)).slice(0, 16)}`);
+  if (existsSync(path.join(outDir, 'index.js'))) {
+    rmSync(staging, { recursive: true, force: true });
+  } else {
+    try {
+      renameSync(staging, outDir);
+    } catch {
+      // Another process placed the same bundle first.
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  writeFileSync(manifestFile, JSON.stringify({ ...manifest, dir: path.basename(outDir) }));
   return outDir;
 }
 
@@ -110,15 +123,21 @@ function manifestOf(metafile: Metafile, workingDir: string): CacheManifest {
   return { inputs };
 }
 
-function isFresh(manifestFile: string): boolean {
-  if (!existsSync(manifestFile)) return false;
+/** The cached bundle directory when every file it was built from is unchanged. */
+function freshBundle(manifestFile: string): string | undefined {
+  if (!existsSync(manifestFile)) return undefined;
   try {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as CacheManifest;
-    return Object.entries(manifest.inputs).every(
-      ([file, hash]) => existsSync(file) && sha256(readFileSync(file)) === hash,
-    );
+    if (!manifest.dir) return undefined;
+    const dir = path.join(path.dirname(manifestFile), manifest.dir);
+    const fresh =
+      existsSync(path.join(dir, 'index.js')) &&
+      Object.entries(manifest.inputs).every(
+        ([file, hash]) => existsSync(file) && sha256(readFileSync(file)) === hash,
+      );
+    return fresh ? dir : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
