@@ -1,3 +1,16 @@
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import {
   CfnResource,
@@ -7,6 +20,7 @@ import {
   type IPolicyValidationContextBeta1,
   type IPolicyValidationPluginBeta1,
   type PolicyValidationPluginReportBeta1,
+  type PolicyViolationBeta1,
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { CONTROL_TOWER_NAMESPACE } from './controls';
@@ -52,36 +66,193 @@ export function addControlTowerGate(app: IConstruct): void {
   Validations.of(app).addPlugins(...rempartPolicyValidation());
 }
 
+/** Options of the Control Tower gate. */
+export interface ControlTowerGateOptions {
+  /**
+   * Where the findings of each rule group on each trimmed document are kept between synths.
+   * @default - `node_modules/.cache/rempart-guard` of the working directory, else the OS temp dir
+   */
+  readonly cacheDir?: string;
+}
+
 /** The policy-validation plugins of the gate, for callers that build the App themselves. */
-export function rempartPolicyValidation(): IPolicyValidationPluginBeta1[] {
-  return [
-    new ControlTowerGate(new CfnGuardValidator({ disabledRules: Object.keys(CONTROL_TOWER_EXEMPTIONS) })),
-  ];
+export function rempartPolicyValidation(
+  options: ControlTowerGateOptions = {},
+): IPolicyValidationPluginBeta1[] {
+  return [new ControlTowerGate(Object.keys(CONTROL_TOWER_EXEMPTIONS), options.cacheDir ?? defaultCacheDir())];
+}
+
+/** The Control Tower cfn-guard rules shipped with the plugin, one `.guard` file per control. */
+export const CONTROL_TOWER_RULES_DIR = join(
+  dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+  'rules',
+  'control-tower',
+  'cfn-guard',
+);
+
+/**
+ * The rules that read the same resource types, run together. A Control Tower rule selects the
+ * resources it inspects by a CloudFormation type written in the rule file (`Resources.*[ Type ==
+ * %X ]`, including the resources it follows a reference to: `query_for_resource(…, %TYPE)`), so a
+ * rule evaluated on a template holding only the resources of those types reaches the same verdict
+ * as on the whole template. A rule file that names no type is given the whole template.
+ */
+export interface ControlTowerRuleGroup {
+  /** CloudFormation types the rules name; empty: the rules read whole templates. */
+  readonly types: readonly string[];
+  readonly ruleFiles: readonly string[];
+}
+
+/** Groups the rule files under `rulesDir` (less `disabledRules`, by file name) by the types they name. */
+export function controlTowerRuleGroups(
+  rulesDir: string = CONTROL_TOWER_RULES_DIR,
+  disabledRules: readonly string[] = [],
+): ControlTowerRuleGroup[] {
+  const groups = new Map<string, { types: string[]; ruleFiles: string[] }>();
+  const files = readdirSync(rulesDir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.guard') && !disabledRules.includes(basename(f, '.guard')))
+    .sort();
+  for (const file of files) {
+    const path = join(rulesDir, file);
+    const types = [
+      ...new Set(readFileSync(path, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? []),
+    ].sort();
+    const key = types.join(',');
+    const group = groups.get(key) ?? { types, ruleFiles: [] };
+    group.ruleFiles.push(path);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+interface Template {
+  readonly path: string;
+  readonly body: { Resources?: Record<string, { Type?: string }> } & Record<string, unknown>;
 }
 
 /**
- * The cfn-guard plugin with every violation marked as an error. The plugin leaves `severity` unset;
- * once aws-cdk-lib has applied one acknowledgement to its report, it recomputes success from the
- * severities and a report of unset ones passes: the gate would open at the first acknowledgement.
+ * The cfn-guard plugin, run by rule group on the part of each template its rules read, with every
+ * violation marked as an error.
+ *
+ * Why by group: cfn-guard 3.1.1 evaluates each rule over the whole document, so the plugin's single
+ * call (237 rules × 13 templates of 7–180 KB) costs ~20–50 s; one call per group over the templates
+ * trimmed to the group's resource types gives the same findings in a fraction of it (BENCHMARKS.md;
+ * `test/compliance/control-tower.test.ts` compares both on non-compliant templates).
+ *
+ * Why every violation is an error: the plugin leaves `severity` unset; once aws-cdk-lib has applied
+ * one acknowledgement to its report, it recomputes success from the severities and a report of unset
+ * ones passes: the gate would open at the first acknowledgement.
  */
 class ControlTowerGate implements IPolicyValidationPluginBeta1 {
   public readonly name: string;
   public readonly version?: string;
   public readonly ruleIds?: string[];
+  private readonly groups: ReadonlyArray<
+    ControlTowerRuleGroup & { readonly guard: CfnGuardValidator; readonly digest: string }
+  >;
 
-  constructor(private readonly guard: CfnGuardValidator) {
-    this.name = guard.name;
-    this.version = guard.version;
-    this.ruleIds = guard.ruleIds;
+  constructor(
+    disabledRules: readonly string[],
+    private readonly cacheDir: string,
+  ) {
+    const whole = new CfnGuardValidator({ disabledRules: [...disabledRules] });
+    this.name = whole.name;
+    this.version = whole.version;
+    this.ruleIds = whole.ruleIds;
+    this.groups = controlTowerRuleGroups(CONTROL_TOWER_RULES_DIR, disabledRules).map((g) => ({
+      ...g,
+      guard: new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [...g.ruleFiles] }),
+      // The verdict depends only on the guard binary (the plugin's version pins it), the rules and the document.
+      digest: sha256([whole.version ?? '', ...g.ruleFiles.map((f) => readFileSync(f, 'utf8'))].join('\0')),
+    }));
   }
 
   public validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
-    const report = this.guard.validate(context);
-    return {
-      ...report,
-      violations: report.violations.map((v) => ({ ...v, severity: v.severity ?? 'error' })),
-    };
+    const templates: Template[] = context.templatePaths.map((path) => ({
+      path,
+      body: JSON.parse(readFileSync(path, 'utf8')) as Template['body'],
+    }));
+    const workDir = mkdtempSync(join(tmpdir(), 'rempart-guard-'));
+    try {
+      const violations = this.groups.flatMap((group, g) => {
+        const found: PolicyViolationBeta1[] = [];
+        const misses = new Map<string, { original: string; cacheFile: string }>();
+        templates.forEach((template, t) => {
+          const trimmed = trimToTypes(template.body, group.types);
+          if (!trimmed) return;
+          const text = JSON.stringify(trimmed);
+          const cacheFile = join(this.cacheDir, `${sha256(`${group.digest}\0${text}`)}.json`);
+          const cached = readCached(cacheFile);
+          if (cached) {
+            found.push(...cached.map((v) => atTemplate(v, template.path)));
+            return;
+          }
+          const path = join(workDir, `g${g}-t${t}.json`);
+          writeFileSync(path, text);
+          misses.set(path, { original: template.path, cacheFile });
+        });
+        if (misses.size === 0) return found;
+        const report = group.guard.validate({ ...context, templatePaths: [...misses.keys()] });
+        for (const [path, { original, cacheFile }] of misses) {
+          // The plugin reports each violation against the one document it was found in.
+          const mine = report.violations.filter((v) => v.violatingResources[0]?.templatePath === path);
+          writeCached(cacheFile, mine);
+          found.push(...mine.map((v) => atTemplate(v, original)));
+        }
+        return found;
+      });
+      return {
+        success: violations.length === 0,
+        violations: violations.map((v) => ({ ...v, severity: v.severity ?? 'error' })),
+      };
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
   }
+}
+
+function atTemplate(v: PolicyViolationBeta1, templatePath: string): PolicyViolationBeta1 {
+  return { ...v, violatingResources: v.violatingResources.map((r) => ({ ...r, templatePath })) };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * `node_modules/.cache/rempart-guard` of the project being synthesized, else the OS temp dir: the
+ * findings of one rule group on one trimmed document, so an unchanged part of an app is not checked
+ * again by the next synth or by the next test assembly of the same run.
+ */
+function defaultCacheDir(): string {
+  const nodeModules = join(process.cwd(), 'node_modules');
+  const dir = existsSync(nodeModules)
+    ? join(nodeModules, '.cache', 'rempart-guard')
+    : join(tmpdir(), 'rempart-guard');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function readCached(file: string): PolicyViolationBeta1[] | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PolicyViolationBeta1[];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written aside then renamed: a reader in another process sees the whole entry or none. */
+function writeCached(file: string, violations: PolicyViolationBeta1[]): void {
+  const staging = `${file}.${process.pid}.tmp`;
+  writeFileSync(staging, JSON.stringify(violations));
+  renameSync(staging, file);
+}
+
+/** The template with only the resources of `types` (all of them when `types` is empty); undefined when none. */
+function trimToTypes(body: Template['body'], types: readonly string[]): Template['body'] | undefined {
+  if (types.length === 0) return body;
+  const resources = Object.entries(body.Resources ?? {}).filter(([, r]) => types.includes(r.Type ?? ''));
+  if (resources.length === 0) return undefined;
+  return { ...body, Resources: Object.fromEntries(resources) };
 }
 
 interface Equivalent {
