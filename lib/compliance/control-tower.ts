@@ -93,13 +93,15 @@ export const CONTROL_TOWER_RULES_DIR = join(
 /**
  * The rules that read the same resource types, run together. A Control Tower rule selects the
  * resources it inspects by a CloudFormation type written in the rule file (`Resources.*[ Type ==
- * %X ]`, including the resources it follows a reference to: `query_for_resource(…, %TYPE)`), so a
- * rule evaluated on a template holding only the resources of those types reaches the same verdict
- * as on the whole template. A rule file that names no type is given the whole template.
+ * %X ]`), and may follow their references to other resources (`query_for_resource`), so a rule
+ * evaluated on a template holding the resources of those types and everything they refer to
+ * reaches the same verdict as on the whole template. A rule file that names no type is given the
+ * whole template.
  */
 export interface ControlTowerRuleGroup {
   /** CloudFormation types the rules name; empty: the rules read whole templates. */
   readonly types: readonly string[];
+  /** The `.guard` files of the group, absolute paths. */
   readonly ruleFiles: readonly string[];
 }
 
@@ -247,12 +249,49 @@ function writeCached(file: string, violations: PolicyViolationBeta1[]): void {
   renameSync(staging, file);
 }
 
-/** The template with only the resources of `types` (all of them when `types` is empty); undefined when none. */
+/**
+ * The template with the resources of `types` and every resource they refer to, directly or through
+ * another (`Ref`, `Fn::GetAtt`, `Fn::Sub`): some rules check that a reference points at a resource
+ * of the same template, whatever its type (CT.LAMBDA.PR.2's `query_for_resource`). All of it when
+ * `types` is empty; undefined when no resource is of those types.
+ */
 function trimToTypes(body: Template['body'], types: readonly string[]): Template['body'] | undefined {
   if (types.length === 0) return body;
-  const resources = Object.entries(body.Resources ?? {}).filter(([, r]) => types.includes(r.Type ?? ''));
-  if (resources.length === 0) return undefined;
-  return { ...body, Resources: Object.fromEntries(resources) };
+  const all = body.Resources ?? {};
+  const kept = new Set(Object.keys(all).filter((id) => types.includes(all[id].Type ?? '')));
+  if (kept.size === 0) return undefined;
+  const pending = [...kept];
+  while (pending.length > 0) {
+    for (const id of referencesOf(all[pending.pop() as string])) {
+      if (id in all && !kept.has(id)) {
+        kept.add(id);
+        pending.push(id);
+      }
+    }
+  }
+  return { ...body, Resources: Object.fromEntries(Object.entries(all).filter(([id]) => kept.has(id))) };
+}
+
+/** Logical ids a CloudFormation value refers to. */
+function referencesOf(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) referencesOf(v, found);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'Ref' && typeof v === 'string') found.add(v);
+      else if (key === 'Fn::GetAtt') {
+        const target: unknown = Array.isArray(v) ? v[0] : typeof v === 'string' ? v.split('.')[0] : undefined;
+        if (typeof target === 'string') found.add(target);
+      } else if (key === 'Fn::Sub') {
+        const text: unknown = Array.isArray(v) ? v[0] : v;
+        if (typeof text === 'string') {
+          for (const m of text.matchAll(/\$\{([^}.!]+)[^}]*\}/g)) found.add(m[1]);
+        }
+      }
+      referencesOf(v, found);
+    }
+  }
+  return found;
 }
 
 interface Equivalent {

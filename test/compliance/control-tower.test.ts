@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Duration, Stack, type PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import { App, Duration, Fn, Stack, type PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -154,13 +154,22 @@ describe('the gate runs cfn-guard by rule group on trimmed templates, with the p
     const bucket = new s3.Bucket(s, 'Bucket', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY });
     bucket.grantRead(new iam.AccountRootPrincipal());
     new dynamodb.Table(s, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    new sns.Topic(s, 'Topic');
+    new sns.CfnTopic(s, 'Topic');
     const fn = new lambda.Function(s, 'Fn', {
       runtime: lambda.Runtime.NODEJS_20_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => 1;'),
     });
     fn.addPermission('Anyone', { principal: new iam.AnyPrincipal() });
+    // A reference to a resource of a type the rule does not name (CT.LAMBDA.PR.2 checks it exists).
+    fn.addPermission('FromBucket', {
+      principal: new iam.ServicePrincipal('s3.amazonaws.com'),
+      sourceArn: bucket.bucketArn,
+    });
+    fn.addPermission('FromTopic', {
+      principal: new iam.ServicePrincipal('sns.amazonaws.com'),
+      sourceArn: Fn.sub('${Topic}'),
+    });
     new iam.Role(s, 'Admin', {
       assumedBy: new iam.AccountRootPrincipal(),
       inlinePolicies: {
