@@ -13,6 +13,7 @@ export const EEA_REGIONS = [
   'eu-south-2', // Spain
 ] as const;
 
+/** One of `EEA_REGIONS`: a Region where data may be kept. */
 export type EeaRegion = (typeof EEA_REGIONS)[number];
 
 /** CLOUDFRONT-scope WAF web ACLs, CloudFront certificates and CloudFront/WAF metrics exist only here. */
@@ -24,6 +25,10 @@ export const NON_EEA_EUROPEAN_REGIONS: Readonly<Record<string, string>> = {
   'eu-central-2': 'Zurich, Switzerland',
 };
 
+/**
+ * Whether `region` keeps data inside the EEA. Every data Region of the configuration is checked with
+ * it; a type guard, so code after the check may rely on the narrower type.
+ */
 export function isEeaRegion(region: string): region is EeaRegion {
   return (EEA_REGIONS as readonly string[]).includes(region);
 }

@@ -8,10 +8,13 @@ import { applyResilienceTags, ResilienceStack } from './platform/resilience-stac
 import type { ComposedWorkload, Workload } from './platform/workload';
 import { WORKLOADS } from './workloads';
 
+/** Every stack `composeRempart()` made, to add to them or to test them. */
 export interface RempartStacks {
+  /** us-east-1: web ACLs, distributions, Shield and the edge alarms; deployed after the origins. */
   readonly edge: EdgeStack;
   /** us-east-1 customer key of the origin secrets' replicas, deployed before the Regions need it. */
   readonly edgeKeys: EdgeKeyStack;
+  /** The witness Region's locked off-site vault; deployed before every stack that holds data. */
   readonly backupVault: BackupVaultStack;
   /** By workload id ("Booking", "Ent"), each with its stacks per Region, primary first. */
   readonly workloads: Readonly<Record<string, ComposedWorkload>>;
@@ -19,8 +22,13 @@ export interface RempartStacks {
   readonly resilience: readonly ResilienceStack[];
 }
 
+/** What `composeRempart()` takes besides the configuration. */
 export interface ComposeOptions {
-  /** Target account; undefined leaves it unresolved, which is enough to synthesize offline. */
+  /**
+   * Target account of every stack.
+   * @default - unresolved (the configuration's `account` is not read here): enough to synthesize
+   * offline; `bin/app.ts` passes the configured or the CLI's account
+   */
   readonly account?: string;
   /** The workloads to deploy. @default WORKLOADS (booking and ENT) */
   readonly workloads?: readonly Workload[];

@@ -4,6 +4,11 @@ import { expandAcknowledgedId } from './controls';
 
 const MIN_REASON_LENGTH = 20;
 
+/**
+ * One accepted compliance finding and the reason an auditor will read, as passed to `acknowledge()`.
+ * The id is checked against the known controls and the reason's length at synth, so a typo cannot
+ * silently acknowledge nothing.
+ */
 export interface Acknowledgement {
   /**
    * What is accepted: a Rempart control of `lib/compliance/controls.ts` (e.g. `lambda-outside-vpc`,

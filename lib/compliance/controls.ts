@@ -27,6 +27,10 @@ export const CONTROL_TOWER_NAMESPACE = 'cdk-validator-cfnguard';
 const ct = (guardRule: string) => `${CONTROL_TOWER_NAMESPACE}::${guardRule}`;
 const nhp = (rule: string) => [`NIST.800.53.R5-${rule}`, `HIPAA.Security-${rule}`, `PCI.DSS.321-${rule}`];
 
+/**
+ * The controls by id, each with its decision and the equivalent rule ids of every pack (the table
+ * {@link ComplianceControl} describes). Add a control here rather than acknowledging each pack's rule.
+ */
 export const CONTROLS = {
   'lambda-outside-vpc': {
     title:
@@ -129,6 +133,10 @@ export const CONTROLS = {
   },
 } as const satisfies Record<string, ComplianceControl>;
 
+/**
+ * The name of a Rempart control (`lambda-outside-vpc`, `iam-wildcard-justified`, …): what
+ * `acknowledge()` accepts in place of a finding id, optionally with a `[finding]` suffix.
+ */
 export type ControlId = keyof typeof CONTROLS;
 
 /** `Pack-Rule`, `Pack-Rule[finding]` or `namespace::rule` (a validation plugin's rule). */

@@ -4,7 +4,12 @@ import type { IConstruct } from 'constructs';
 
 /** One wildcard finding of AwsSolutions-IAM5 (`Action::…` or `Resource::…`) and the statement it comes from. */
 export interface WildcardFinding {
+  /** The finding as cdk-nag spells it after `AwsSolutions-IAM5[…]`, e.g. `Resource::<Table.Arn>/index/*`. */
   readonly finding: string;
+  /**
+   * Sid of the first statement that produces the finding, to look up the reason written for it.
+   * @default - the statement has no Sid
+   */
   readonly sid?: string;
 }
 

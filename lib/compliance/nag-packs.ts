@@ -11,10 +11,14 @@ import type { IConstruct } from 'constructs';
 import { addControlTowerGate, ControlTowerEquivalents } from './control-tower';
 import { RempartResilienceChecks } from './resilience/resilience-checks';
 
+/**
+ * Which packs `compliancePacks()` and `addComplianceGates()` run besides those Rempart always claims
+ * (AWS Solutions, Serverless, NIST 800-53 R5, HIPAA Security and Rempart's resilience rules).
+ */
 export interface CompliancePackOptions {
   /** Add PCI DSS 3.2.1, for deployments that take card payments. @default false */
   readonly pciDss?: boolean;
-  /** Extra packs (e.g. Rempart's own resilience rules) checked with the same gate. @default none */
+  /** Extra packs (your own rules, for instance) checked with the same gate. @default - none */
   readonly extraPacks?: readonly NagPack[];
   /**
    * Also run AWS Control Tower's proactive controls (cfn-guard, ~10 s of CPU for the whole app).

@@ -5,6 +5,11 @@ import { rempartConfigSchema, type RempartConfig } from './schema';
 
 /** Thrown for any configuration problem; its message is meant for people, so the app prints only that. */
 export class ConfigError extends Error {
+  /**
+   * @param message every problem, one per line, ready to print.
+   * @param problems the same problems one by one (field, value received, fix), for callers that
+   *   list or count them; empty for a problem that is not about a field (an unreadable file).
+   */
   constructor(
     message: string,
     readonly problems: readonly string[] = [],
@@ -14,10 +19,22 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Where `loadConfig()` finds the configuration besides the embedded default. `bin/app.ts` passes the
+ * CDK context values `config` and `rempart`, so a deployment picks its file and overrides on the
+ * command line without code.
+ */
 export interface LoadConfigOptions {
-  /** JSON file merged over the embedded default (objects merge key by key, arrays and values replace). */
+  /**
+   * JSON file merged over the embedded default (objects merge key by key, arrays and values replace).
+   * An empty string is refused rather than read as "no file", since it is usually an unset variable.
+   * @default - no file: the embedded default alone
+   */
   readonly file?: string;
-  /** Overrides merged last, e.g. from CDK context: an object, or its JSON text (`-c rempart='{…}'`). */
+  /**
+   * Overrides merged last, e.g. from CDK context: an object, or its JSON text (`-c rempart='{…}'`).
+   * @default - no overrides
+   */
   readonly overrides?: unknown;
 }
 
@@ -115,6 +132,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The merge rule of configuration layers: plain objects merge key by key, anything else (arrays
+ * included) is replaced, so a file can shorten a list of the default rather than only extend it.
+ */
 export function deepMerge(base: unknown, override: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(override)) return override;
   const out: Record<string, unknown> = { ...base };

@@ -36,6 +36,13 @@ const regionsSchema = z
     }
   });
 
+/**
+ * The complete configuration as a zod schema: every field with its checks (AWS limits, EEA Regions,
+ * cross-field rules) and the settings derived at load. It holds no defaults: `DEFAULT_CONFIG` does,
+ * and `loadConfig()` merges before validating, so use that (or `validateConfig()`) to read a
+ * configuration. The schema itself is public to derive a JSON Schema of configuration files for an
+ * editor: `z.toJSONSchema(rempartConfigSchema, { io: 'input', unrepresentable: 'any' })`.
+ */
 export const rempartConfigSchema = z
   .strictObject({
     service: z.strictObject({

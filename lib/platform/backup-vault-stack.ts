@@ -6,6 +6,10 @@ import { DataKey } from '../constructs/data-key/data-key';
 import { RempartStack, type RempartStackProps } from './rempart-stack';
 import { offsiteVaultName } from './resilience-stack';
 
+/**
+ * Props of {@link BackupVaultStack}: those of every Rempart stack; its `env.region` is the witness
+ * Region (`regions.witness`).
+ */
 export type BackupVaultStackProps = RempartStackProps;
 
 /**

@@ -21,6 +21,7 @@ import type { RempartFunction } from '../constructs/rempart-function/rempart-fun
 import { RempartStack, type RempartStackProps } from './rempart-stack';
 import type { WorkloadEdgeSpec } from './workload';
 
+/** Props of {@link EdgeStack}; its `env.region` must be us-east-1. */
 export interface EdgeStackProps extends RempartStackProps {
   /** What each workload asks of the edge, in order. @default no workload served */
   readonly workloads?: readonly { readonly id: string; readonly edge: WorkloadEdgeSpec }[];
@@ -32,15 +33,21 @@ export interface EdgeStackProps extends RempartStackProps {
 export interface StaticPageObject {
   /** S3 key, without the leading "/". */
   readonly key: string;
+  /** The object's content, written as is. */
   readonly body: string;
+  /** `Content-Type` served with it, e.g. "text/html; charset=utf-8". */
   readonly contentType: string;
+  /** `Cache-Control` served with it: how long edges and browsers keep it. */
   readonly cacheControl: string;
 }
 
 /** One workload's edge: its web ACL, distribution and alarms. */
 export interface WorkloadEdge {
+  /** The workload's CLOUDFRONT-scope web ACL. */
   readonly firewall: EdgeFirewall;
+  /** The workload's distribution. */
   readonly distribution: ResilientDistribution;
+  /** Alarms on its CloudFront and WAF metrics (in us-east-1, where those metrics are). */
   readonly alarms: {
     readonly serverErrorRate: cloudwatch.Alarm;
     readonly originLatency: cloudwatch.Alarm;
@@ -55,8 +62,11 @@ export interface WorkloadEdge {
 export class EdgeStack extends RempartStack {
   /** Shared key of every log group in this stack. */
   public readonly logKey: kms.IKey;
+  /** Topic of the edge alarms (us-east-1 has its own: alarms notify topics of their Region only). */
   public readonly alarmTopic: sns.Topic;
+  /** The public hosted zone of the configuration (`dns`), imported. */
   public readonly hostedZone: route53.IHostedZone;
+  /** The retry page every distribution serves instead of a raw 5xx. */
   public readonly retryPage: RetryPageBucket;
   /** Per workload id ("Booking", "Ent"): its web ACL, distribution and alarms. */
   public readonly workloads: Readonly<Record<string, WorkloadEdge>>;
@@ -273,6 +283,7 @@ export class EdgeStack extends RempartStack {
  * after the Regions whose secrets need the key.
  */
 export class EdgeKeyStack extends RempartStack {
+  /** The key of the origin secrets' us-east-1 replicas, under `edge.originVerify.replicaKeyAlias`. */
   public readonly originSecretReplicaKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: RempartStackProps) {

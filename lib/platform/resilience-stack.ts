@@ -24,6 +24,10 @@ export const RESILIENCE_TAG_KEYS = {
   azDrill: 'rempart:fis-az-drill',
 } as const;
 
+/**
+ * Value of the `RESILIENCE_TAG_KEYS.fisTarget` tag on queue workers: the Lambda drills select their
+ * targets by it, so a drill written by hand can find the same functions.
+ */
 export const QUEUE_WORKER_TAG_VALUE = 'queue-worker';
 
 /** Physical name of the off-site vault in the witness Region; application Regions copy into it. */
@@ -31,6 +35,7 @@ export function offsiteVaultName(config: RempartConfig): string {
   return `${config.service.name}-Offsite`;
 }
 
+/** Props of {@link ResilienceStack}, one per application Region. */
 export interface ResilienceStackProps extends RempartStackProps {
   /** The other application Region (replicas there are alarmed for replication latency). */
   readonly peerRegion: string;
@@ -49,11 +54,15 @@ export interface ResilienceStackProps extends RempartStackProps {
  * Workload resources are found by tag (backups, drills) or read from the workload stacks passed in.
  */
 export class ResilienceStack extends RempartStack {
+  /** Alarms, dashboard, alert topic and the Region health verdict of every workload. */
   public readonly observability: RegionalObservability;
+  /** Backup plans of the Region's tagged resources, copied to the off-site vault. */
   public readonly backup: CrossRegionBackup;
   /** Per workload ("Booking", "Ent"): alarm-driven health checks and, where owned here, the origin record. */
   public readonly failovers: Record<string, RegionalFailover> = {};
+  /** The FIS drill templates; undefined when the Region has no workload. */
   public readonly drills?: ChaosExperiments;
+  /** The Region's recovery objectives and their Resilience Hub app over `assessedStacks`. */
   public readonly resilienceHub: ResiliencePolicy;
   /** Composite alarms paging the alert topic on the workloads' own alarms (`WorkloadResilience.paged`). */
   public readonly pagedAlarms: cloudwatch.CompositeAlarm[] = [];

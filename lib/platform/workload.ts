@@ -35,7 +35,9 @@ export interface Workload {
 
 /** What the app hands a workload when composing it. */
 export interface WorkloadContext {
+  /** Scope of the workload's stacks. */
   readonly app: Construct;
+  /** The validated configuration; the workload reads its own section. */
   readonly config: RempartConfig;
   /** Application Regions, primary first. */
   readonly regions: readonly string[];
@@ -47,7 +49,9 @@ export interface WorkloadContext {
 
 /** The stacks a workload made, per application Region, and what it asks of the shared stacks. */
 export interface ComposedWorkload {
+  /** The workload's `id`. */
   readonly id: string;
+  /** The workload's `tag`. */
   readonly tag: string;
   /** Primary first. */
   readonly regions: readonly WorkloadRegion[];
@@ -55,8 +59,14 @@ export interface ComposedWorkload {
   readonly edge?: WorkloadEdgeSpec;
 }
 
+/**
+ * A workload's stacks in one application Region, and what the Region's resilience stack must watch,
+ * route and drill for it. A workload extends it with its own stacks (e.g. `BookingRegion`).
+ */
 export interface WorkloadRegion {
+  /** The Region, e.g. "eu-west-3". */
   readonly region: string;
+  /** Whether this is `regions.primary`: where a workload deploys what exists once (a table's definition). */
   readonly isPrimary: boolean;
   /** Every stack of the workload in this Region (assessed by Resilience Hub, tagged with the workload). */
   readonly stacks: readonly Stack[];
@@ -64,15 +74,21 @@ export interface WorkloadRegion {
   readonly statefulStacks: readonly Stack[];
   /** Stacks whose resources the edge stack reads (it deploys after them). @default none */
   readonly originStacks?: readonly Stack[];
+  /** What the Region's resilience stack does for the workload. */
   readonly resilience: WorkloadResilience;
 }
 
 /** What the Region's resilience stack watches, routes and drills for this workload. */
 export interface WorkloadResilience {
+  /** REST APIs to alarm on. @default none */
   readonly apis?: readonly ApiSignal[];
+  /** Queues to alarm on (depth, age, dead-letter queue). @default none */
   readonly queues?: readonly QueueSignal[];
+  /** Lambda functions to alarm on. @default none */
   readonly functions?: readonly FunctionSignal[];
+  /** Tables to alarm on (throttles, replication latency). @default none */
   readonly tables?: readonly TableSignal[];
+  /** Load-balanced ECS services to alarm on; their healthy hosts are a health signal. @default none */
   readonly webServices?: readonly WebServiceSignal[];
   /**
    * Region probe (a CloudWatch Synthetics canary run whatever the traffic): HTTP checks of the
@@ -114,7 +130,9 @@ export interface WorkloadResilience {
 
 /** What the edge stack builds for a workload: a web ACL, a distribution, alarms, Shield entries. */
 export interface WorkloadEdgeSpec {
+  /** Public host name of the workload's distribution. */
   readonly domainName: string;
+  /** The workload's part of the `edge` section: web ACL rules, paths, certificate. */
   readonly settings: WorkloadEdgeSection;
   /** Origins are made in the edge stack's scope (us-east-1). */
   routing(scope: Construct): {

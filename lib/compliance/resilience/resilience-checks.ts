@@ -15,6 +15,7 @@ import {
  * file under `rules/` as a pure function of one CfnResource; this class only combines them.
  */
 export class RempartResilienceChecks extends NagPack {
+  /** The pack's name as validation reports print it; finding ids are `RempartResilience-<Rule>`. */
   public readonly name = 'RempartResilience';
 
   constructor(scope?: IConstruct, props?: NagPackProps) {

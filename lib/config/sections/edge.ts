@@ -377,7 +377,16 @@ export const edgeSectionSchema = z.strictObject({
   ent: workloadEdgeSchema,
 });
 
+/**
+ * The validated `edge` section: Shield Advanced, edge logging, the origin-secret keys, and each
+ * workload's web ACL and paths. Field by field: docs/configuration.md, "Edge (CloudFront, WAF,
+ * Shield)".
+ */
 export type EdgeSection = z.infer<typeof edgeSectionSchema>;
+/**
+ * One workload's part of the `edge` section (`edge.booking`, `edge.ent`): its certificate, client
+ * limits, rate rules, body size limit, managed rule groups and CloudFront paths.
+ */
 export type WorkloadEdgeSection = z.infer<typeof workloadEdgeSchema>;
 
 const WRITES = [...WRITE_METHODS];

@@ -10,6 +10,10 @@ const objectives = z.strictObject({
   rpoMinutes: z.number().int().min(0),
 });
 
+/**
+ * RTO and RPO for one kind of disruption, in minutes as configured; `objectivesInSeconds()` converts
+ * them for Resilience Hub.
+ */
 export type RecoveryObjectives = z.infer<typeof objectives>;
 
 /** ISO-8601 durations FIS accepts: minutes or hours, e.g. "PT10M". */
@@ -237,6 +241,11 @@ export const resilienceSectionSchema = z
     }
   });
 
+/**
+ * The validated `resilience` section: backups and their vault lock, recovery objectives, health
+ * alarms, Region probes, failover records, drills and Resilience Hub. Field by field:
+ * docs/configuration.md, "Resilience".
+ */
 export type ResilienceSection = z.infer<typeof resilienceSectionSchema>;
 
 export const resilienceDefaults: z.input<typeof resilienceSectionSchema> = {
@@ -336,9 +345,16 @@ export interface BudgetStep {
   readonly setting: string;
 }
 
-type BudgetInput = {
+/**
+ * The settings of the `resilience` section that decide how fast a Region loss is detected: probe
+ * pace, alarm periods and record TTL. A `ResilienceSection` is one; the report passes only these.
+ */
+export type BudgetInput = {
+  /** Region probes: minutes between runs, alarm period in minutes, failing periods before ALARM. */
   probes: { rateMinutes: number; periodMinutes: number; evaluationPeriods: number };
+  /** Error-ratio alarms: period in seconds, failing periods before ALARM. */
   alarms: { periodSeconds: number; evaluationPeriods: number };
+  /** TTL of the failover records, which resolvers keep after Route 53 changes its answer. */
   failover: { recordTtlSeconds: number };
 };
 

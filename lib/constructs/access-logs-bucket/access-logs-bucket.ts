@@ -4,8 +4,13 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 import { secureBucketProps } from '../private/secure-bucket-props';
 
+/** Props of {@link AccessLogsBucket}: only how long logs are kept, the rest is fixed on purpose. */
 export interface AccessLogsBucketProps {
-  /** Days a log object is kept before it expires. @default 365 */
+  /**
+   * Days a log object is kept before it expires. A year covers an incident found late (and the
+   * connection-data retention French law asks of public services); shorten it only for test stacks.
+   * @default 365
+   */
   readonly retentionDays?: number;
 }
 
@@ -15,6 +20,7 @@ export interface AccessLogsBucketProps {
  * its stack. Logs expire after `retentionDays`.
  */
 export class AccessLogsBucket extends Construct {
+  /** The bucket: pass it as `serverAccessLogsBucket` or to `loadBalancer.logAccessLogs()`. */
   public readonly bucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {

@@ -38,13 +38,21 @@ export interface ScheduledCapacity {
   readonly timeZone: TimeZone;
   /** Floor from then on; target tracking can still go higher. */
   readonly minTasks: number;
-  /** @default - the service's maxTasks */
+  /** Ceiling from then on, e.g. to reserve more room for the surge. @default - the service's maxTasks */
   readonly maxTasks?: number;
 }
 
+/**
+ * How many tasks the service runs and what makes it scale. Size it from a load test: the floor
+ * carries normal load even after losing a zone, and scaling only absorbs what the floor cannot.
+ */
 export interface AutoscaledWebServiceCapacity {
-  /** Floor outside schedules; make it statically stable (see ent-capacity.ts). */
+  /**
+   * Floor outside schedules. Make it statically stable: enough tasks in the remaining zones when one
+   * zone fails, since new tasks take minutes to start (`staticStabilityFloor()` computes it).
+   */
   readonly minTasks: number;
+  /** Ceiling of target tracking and of scheduled floors; within the account's Fargate quota. */
   readonly maxTasks: number;
   /** ALBRequestCountPerTarget target: requests per task per minute. */
   readonly requestsPerTargetPerMinute: number;
@@ -54,15 +62,19 @@ export interface AutoscaledWebServiceCapacity {
   readonly schedules?: readonly ScheduledCapacity[];
 }
 
+/** Props of {@link AutoscaledWebService}. */
 export interface AutoscaledWebServiceProps {
   /**
    * Availability Zones of the VPC, named explicitly (offline synthesis knows no real names); all in
    * this stack's Region. Two at least; three make the static-stability arithmetic work.
    */
   readonly availabilityZones: readonly string[];
-  /** @default "10.0.0.0/16" */
+  /**
+   * Address range of the new VPC; choose one that will not clash if it is ever peered.
+   * @default "10.0.0.0/16"
+   */
   readonly vpcCidr?: string;
-  /** @default EgressMode.NAT */
+  /** How tasks reach AWS APIs and the image registry (see {@link EgressMode}). @default EgressMode.NAT */
   readonly egress?: EgressMode;
   /** Container image of the web application. */
   readonly image: ecs.ContainerImage;
@@ -72,7 +84,10 @@ export interface AutoscaledWebServiceProps {
   readonly cpu?: number;
   /** Fargate memory (MiB). @default 2048 */
   readonly memoryLimitMiB?: number;
-  /** @default ecs.CpuArchitecture.X86_64 */
+  /**
+   * Architecture the image is built for; ARM64 costs less when the image supports it.
+   * @default ecs.CpuArchitecture.X86_64
+   */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** Numeric uid[:gid] the container runs as; never 0. */
   readonly user: string;
@@ -80,7 +95,10 @@ export interface AutoscaledWebServiceProps {
   readonly writablePaths?: readonly string[];
   /** Path the load balancer polls. @default "/" */
   readonly healthCheckPath?: string;
-  /** Secrets injected into the container as environment variables by ECS, never in the template. @default none */
+  /**
+   * Secrets injected into the container as environment variables by ECS, never in the template.
+   * @default none
+   */
   readonly secrets?: Readonly<Record<string, secretsmanager.ISecret>>;
   /**
    * Non-secret settings (queue URL, table name…). Each becomes an SSM parameter injected like a
@@ -89,7 +107,10 @@ export interface AutoscaledWebServiceProps {
   readonly settings?: Readonly<Record<string, string>>;
   /** Certificate of the HTTPS listener (the origin name CloudFront connects to). */
   readonly certificate: acm.ICertificate;
-  /** @default elbv2.SslPolicy.TLS13_12_RES_PQ: TLS 1.2/1.3, forward-secret AEAD ciphers, hybrid post-quantum key exchange */
+  /**
+   * TLS policy of the HTTPS listener, i.e. of the connection from CloudFront.
+   * @default elbv2.SslPolicy.TLS13_12_RES_PQ: TLS 1.2/1.3, forward-secret AEAD ciphers, hybrid post-quantum key exchange
+   */
   readonly sslPolicy?: elbv2.SslPolicy;
   /**
    * Id of the "com.amazonaws.global.cloudfront.origin-facing" managed prefix list in this Region: the
@@ -104,7 +125,14 @@ export interface AutoscaledWebServiceProps {
    * @default - internal load balancer, for CloudFront VPC origins
    */
   readonly publicOrigin?: {
+    /**
+     * Header CloudFront adds to origin requests, e.g. "x-origin-verify" (1 to 40 letters, digits, dashes).
+     */
     readonly headerName: string;
+    /**
+     * Secret whose value the header must carry. The listener reads it at deploy time: after a rotation,
+     * deploy again (CloudFront must send the new value by then).
+     */
     readonly secret: secretsmanager.ISecret;
   };
   /**
@@ -112,19 +140,26 @@ export interface AutoscaledWebServiceProps {
    * application that calls those services itself. @default none
    */
   readonly additionalEndpoints?: readonly string[];
-  /** @default - a new AccessLogsBucket */
+  /**
+   * Where the load balancer writes its access logs; share the Region's bucket (SSE-S3 only: ELB log
+   * delivery accepts no KMS key). @default - a new AccessLogsBucket
+   */
   readonly accessLogsBucket?: s3.IBucket;
-  /** @default - a new LogEncryptionKey */
+  /** Key of the application and flow log groups; share one per stack. @default - a new LogEncryptionKey */
   readonly logEncryptionKey?: kms.IKey;
-  /** @default logs.RetentionDays.ONE_YEAR */
+  /** Retention of the application's log group. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /**
    * Retention of the VPC flow logs (connection data): at least one year, as French rules on
    * connection data ask (LCEN, decree 2021-1362). @default logs.RetentionDays.ONE_YEAR
    */
   readonly flowLogRetention?: logs.RetentionDays;
+  /** Task counts, scaling targets and scheduled floors. */
   readonly capacity: AutoscaledWebServiceCapacity;
-  /** Reserved load balancer capacity units before a known surge (billed). @default - none */
+  /**
+   * Load balancer capacity units reserved ahead of a known surge (billed while reserved): an ALB
+   * otherwise scales up over minutes and may answer 5xx at the first wave. @default - none
+   */
   readonly loadBalancerCapacityUnits?: number;
 }
 
@@ -147,17 +182,29 @@ const ID = /^[A-Z][A-Za-z0-9]*$/;
  * Grant the application's permissions to `taskRole`; alarm on `service`, `targetGroup`, `loadBalancer`.
  */
 export class AutoscaledWebService extends Construct {
+  /** The VPC over the listed zones: "App" subnets for tasks, plus NAT and ingress subnets when used. */
   public readonly vpc: ec2.Vpc;
+  /** The ECS cluster, with Container Insights (enhanced). */
   public readonly cluster: ecs.Cluster;
+  /** The task definition; add sidecars or volumes here before deploying. */
   public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** Role of the application's code: grant it what the application calls (tables, queues, buckets). */
   public readonly taskRole: ecs.FargateTaskDefinition['taskRole'];
+  /** The Fargate service, to alarm on its CPU and running task count. */
   public readonly service: ecs.FargateService;
+  /** The load balancer CloudFront connects to (the origin). */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The HTTPS listener (port 443). */
   public readonly listener: elbv2.ApplicationListener;
+  /** The tasks' target group, to alarm on unhealthy hosts and 5xx. */
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** Security group of the load balancer: HTTPS from CloudFront's prefix list only. */
   public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  /** Security group of the tasks: the container port from the load balancer only, HTTPS out only. */
   public readonly serviceSecurityGroup: ec2.SecurityGroup;
+  /** The scalable task count, to add scaling policies of your own. */
   public readonly scaling: ecs.ScalableTaskCount;
+  /** The application's log group (container stdout/stderr), encrypted with the log key. */
   public readonly logGroup: logs.LogGroup;
   /** VPC flow logs (all traffic), kept `flowLogRetention` under the log key. */
   public readonly flowLogGroup: logs.LogGroup;

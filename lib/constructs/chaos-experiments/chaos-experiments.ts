@@ -18,6 +18,10 @@ export interface ChaosTargetTags {
   readonly workerFunctions: Record<string, string>;
 }
 
+/**
+ * How long one drill's fault lasts and what stops it early. Every drill has both, so that a drill run
+ * in production can neither outlast its window nor carry on while the service is really failing.
+ */
 export interface ChaosDrillSettings {
   /** Bounded duration of the fault. */
   readonly duration: Duration;
@@ -25,13 +29,17 @@ export interface ChaosDrillSettings {
   readonly stopConditions: readonly cloudwatch.IAlarm[];
 }
 
+/** Props of {@link ChaosExperiments}. */
 export interface ChaosExperimentsProps {
   /** Prefix of template descriptions and Name tags, e.g. "Rempart-eu-west-3". */
   readonly namePrefix: string;
+  /** Tags that select each drill's targets; resources without them are never touched. */
   readonly targets: ChaosTargetTags;
   /** AZ whose power is cut in the AZ drill, e.g. "eu-west-3a". */
   readonly availabilityZone: string;
+  /** Duration and stop alarms of the AZ power interruption drill. */
   readonly azPowerInterruption: ChaosDrillSettings;
+  /** Duration and stop alarms of the Region isolation drill. */
   readonly regionIsolation: ChaosDrillSettings;
   /**
    * FIS Lambda action: a share of worker invocations fail. Needs `lambdaFaultConfigLocationArn`.
@@ -73,7 +81,9 @@ export interface ChaosExperimentsProps {
  * FIS Lambda extension reads: without the extension they could only fail at start.
  */
 export class ChaosExperiments extends Construct {
+  /** Template of the AZ drill; its id is what `aws fis start-experiment` takes (see the runbooks). */
   public readonly azPowerInterruption: fis.CfnExperimentTemplate;
+  /** Template of the Region drill. */
   public readonly regionIsolation: fis.CfnExperimentTemplate;
   /** Undefined when `functionFault` was not given. */
   public readonly functionFault?: fis.CfnExperimentTemplate;

@@ -5,6 +5,7 @@ import { acknowledge } from '../../compliance/acknowledge';
 import type { FaultConfigLocation } from '../rempart-function/rempart-function';
 import { secureBucketProps } from '../private/secure-bucket-props';
 
+/** Props of {@link FaultConfigBucket}. */
 export interface FaultConfigBucketProps {
   /**
    * Physical name. Give one (derived from configuration) when another stack needs the location: the
@@ -28,6 +29,7 @@ export interface FaultConfigBucketProps {
  * its stack: nothing in it needs keeping (a deletion fails, visibly, while versions remain).
  */
 export class FaultConfigBucket extends Construct {
+  /** The bucket; FIS and the functions' extension use it through `location`/`locationArn`, not directly. */
   public readonly bucket: s3.Bucket;
   /** Normalised prefix, ending in "/". */
   public readonly prefix: string;

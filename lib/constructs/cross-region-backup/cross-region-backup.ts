@@ -21,6 +21,7 @@ export type { ResourceNames } from './private/service-roles';
 /** Default name of the role that alone may delete or disable a vault key. */
 export const DEFAULT_BREAK_GLASS_ROLE_NAME = 'RempartBreakGlass';
 
+/** Props of {@link CrossRegionBackup}. */
 export interface CrossRegionBackupProps {
   /** Tag that puts a resource into the plans; tag your tables and buckets, not this construct. */
   readonly selectionTag: { readonly key: string; readonly value: string };
@@ -30,7 +31,10 @@ export interface CrossRegionBackupProps {
   readonly retention: Duration;
   /** Lock of this Region's own vault (compliance mode). */
   readonly lock: VaultLockDays;
-  /** UTC hour of the daily snapshot. @default 2 */
+  /**
+   * UTC hour at which the daily snapshot starts (AWS Backup may start it up to an hour later).
+   * @default 2
+   */
   readonly dailyHourUtc?: number;
   /**
    * Retention of continuous backups (point-in-time restore), for the resource types AWS Backup
@@ -62,7 +66,10 @@ export interface CrossRegionBackupProps {
    * @default { tableNames: ['*-restore-*'], bucketNames: ['*-restore-*'] }
    */
   readonly restoreTargets?: ResourceNames;
-  /** Physical vault name. @default - generated */
+  /**
+   * Physical vault name, when runbooks or another stack must name it (the vault is retained, so a
+   * name clashes with a previous deployment's vault). @default - generated
+   */
   readonly vaultName?: string;
 }
 
@@ -77,9 +84,13 @@ export interface CrossRegionBackupProps {
  * new resources named like `restoreTargets`. Both trust AWS Backup for this account only.
  */
 export class CrossRegionBackup extends Construct {
+  /** Key of the local vault: `encryptionKey`, or the DataKey created for it. */
   public readonly key: kms.IKey;
+  /** The locked local vault (retained with the stack: locked recovery points outlive it). */
   public readonly vault: backup.BackupVault;
+  /** Daily snapshots of the tagged tables and buckets, each copied to every copy target. */
   public readonly dailyPlan: backup.BackupPlan;
+  /** Continuous backups (point-in-time restore) of the tagged buckets, copied likewise. */
   public readonly continuousPlan: backup.BackupPlan;
   /** Backup service role of both selections: read-only on the protected data. */
   public readonly role: iam.Role;

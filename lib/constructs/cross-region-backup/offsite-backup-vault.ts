@@ -17,11 +17,13 @@ export interface VaultLockDays {
   readonly changeableForDays: number;
 }
 
+/** Props of {@link OffsiteBackupVault}. */
 export interface OffsiteBackupVaultProps {
   /** Physical name; application Regions build the copy-target ARN from it, so it is part of the contract. */
   readonly vaultName: string;
   /** Customer-managed key of this Region. */
   readonly encryptionKey: kms.IKey;
+  /** Vault Lock of both vaults; the air-gapped vault takes its min and max retention. */
   readonly lock: VaultLockDays;
   /**
    * Also create a logically air-gapped vault (recovery points held in an AWS-owned account, shared
@@ -47,11 +49,17 @@ export class OffsiteBackupVault extends Construct {
     });
   }
 
+  /**
+   * Name of the air-gapped vault that goes with `vaultName`, so that copy rules in other Regions
+   * can name it without a cross-Region reference.
+   */
   public static airGappedVaultName(vaultName: string): string {
     return `${vaultName}-AirGapped`;
   }
 
+  /** The locked vault named `vaultName`. */
   public readonly vault: backup.BackupVault;
+  /** The logically air-gapped vault; undefined unless `airGapped` is true. */
   public readonly airGappedVault?: backup.CfnLogicallyAirGappedBackupVault;
 
   constructor(scope: Construct, id: string, props: OffsiteBackupVaultProps) {

@@ -10,10 +10,16 @@ import {
 
 export { KEY_SERVICES, type KeyService } from '../private/key-policy';
 
+/** Props of {@link DataKey}. */
 export interface DataKeyProps {
   /** What the key protects, shown in the KMS console. */
   readonly description: string;
-  /** @default "Rempart" prefix is not added; give a stable alias name for operators, e.g. "alias/rempart/booking-data" */
+  /**
+   * Alias of the key ("alias/" is added when missing). Give the same alias in every Region, e.g.
+   * "alias/rempart/booking-data": operators, runbooks and other Regions' stacks then find each
+   * Region's key by one name.
+   * @default - no alias
+   */
   readonly alias?: string;
   /**
    * AWS services of this Region that store data with the key (`dynamodb`, `s3`, `sqs`, `sns`,
@@ -42,6 +48,7 @@ export interface DataKeyProps {
  * and can reserve deletion to a break-glass role. See lib/constructs/private/key-policy.ts.
  */
 export class DataKey extends Construct {
+  /** The key, to pass as the encryption key of the tables, buckets and queues it protects. */
   public readonly key: kms.IKey;
   /** Services through which the key may be used. */
   public readonly services: readonly KeyService[];

@@ -5,14 +5,19 @@ import { Construct } from 'constructs';
 
 /** A CloudWatch alarm, named by Region and name as Route 53 health checks address it. */
 export interface HealthAlarmRef {
+  /** The alarm's name, e.g. of an alarm of `RegionalObservability.healthSignals` (a metric alarm). */
   readonly alarmName: string;
+  /** Region of the alarm, which may differ from this stack's (health checks are global). */
   readonly region: string;
 }
 
+/** One resource Shield Advanced protects, and how Shield tells it is healthy. */
 export interface ProtectedResource {
   /** Name of the protection in Shield, e.g. "booking-distribution"; unique in this construct. */
   readonly name: string;
-  /** ARN of a CloudFront distribution, Route 53 hosted zone, load balancer, Elastic IP or Global Accelerator. */
+  /**
+   * ARN of a CloudFront distribution, Route 53 hosted zone, load balancer, Elastic IP or Global Accelerator.
+   */
   readonly resourceArn: string;
   /**
    * Alarms that turn ALARM when the application behind the resource is unhealthy (error rate,
@@ -28,15 +33,19 @@ export interface ProtectedResource {
   readonly applicationLayerMitigation?: boolean;
 }
 
+/** Someone the Shield Response Team may call or write to during an event. */
 export interface EmergencyContact {
+  /** An address read around the clock during an opening, e.g. the on-call mailbox. */
   readonly email: string;
-  /** E.164, e.g. "+33123456789". @default none */
+  /** E.164, e.g. "+33123456789". @default - no phone number */
   readonly phone?: string;
-  /** @default none */
+  /** What the team should know first, e.g. who decides to block. @default - no notes */
   readonly notes?: string;
 }
 
+/** Props of {@link DdosProtection}. */
 export interface DdosProtectionProps {
+  /** The resources to protect; at least one, names unique. */
   readonly resources: readonly ProtectedResource[];
   /**
    * Action of the rules Shield writes during an application-layer attack. Start with COUNT: Shield
@@ -48,7 +57,10 @@ export interface DdosProtectionProps {
    * origins (same traffic seen twice); SUM suits resources sharing the load. @default "MAX"
    */
   readonly groupAggregation?: 'SUM' | 'MEAN' | 'MAX';
-  /** @default - a unique id derived from the construct path */
+  /**
+   * Id of the protection group, shown in the Shield console.
+   * @default - a unique id derived from the construct path
+   */
   readonly protectionGroupId?: string;
   /**
    * Let the Shield Response Team contact these people when a protected resource's health check
@@ -70,10 +82,13 @@ const APP_LAYER =
  * create it. Create it only when the configuration switch is on.
  */
 export class DdosProtection extends Construct {
+  /** Shield protections by resource name. */
   public readonly protections: Readonly<Record<string, shield.CfnProtection>>;
   /** Health checks by resource name (only resources with health alarms). */
   public readonly healthChecks: Readonly<Record<string, route53.CfnHealthCheck>>;
+  /** The group of every protected resource, so that Shield detects an event on their combined traffic. */
   public readonly protectionGroup: shield.CfnProtectionGroup;
+  /** Proactive engagement; undefined unless `proactiveEngagementContacts` were given. */
   public readonly proactiveEngagement?: shield.CfnProactiveEngagement;
 
   constructor(scope: Construct, id: string, props: DdosProtectionProps) {

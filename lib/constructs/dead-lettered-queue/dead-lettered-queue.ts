@@ -4,10 +4,15 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../compliance/acknowledge';
 
+/** Props of {@link DeadLetteredQueue}. */
 export interface DeadLetteredQueueProps {
   /** Customer-managed key that encrypts both queues. */
   readonly encryptionKey: kms.IKey;
-  /** Time a consumer has before a message is redelivered. @default Duration.seconds(60) */
+  /**
+   * Time a consumer has before a message is redelivered; for a Lambda consumer, at least six times
+   * its timeout (AWS's advice), or messages are retried while still being processed.
+   * @default Duration.seconds(60)
+   */
   readonly visibilityTimeout?: Duration;
   /** How long a pending message waits for a consumer. @default Duration.days(4) */
   readonly retentionPeriod?: Duration;
@@ -26,7 +31,9 @@ export interface DeadLetteredQueueProps {
  * Grant on `queue` as on any queue; alarm on `deadLetterQueue` (any visible message is a failure).
  */
 export class DeadLetteredQueue extends Construct {
+  /** The queue producers send to and consumers read. */
   public readonly queue: sqs.Queue;
+  /** Where messages go after `maxReceiveCount` failed receives; nothing reads it automatically. */
   public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DeadLetteredQueueProps) {

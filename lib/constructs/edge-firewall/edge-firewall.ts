@@ -27,6 +27,10 @@ export { clientLimitRules, ORIGIN_RULE_NAME, PATH_TRANSFORMATIONS } from './priv
 /** Security logs are kept at least a year (French connection-data rules: LCEN art. 6, décret 2021-1362). */
 export const SECURITY_LOG_MIN_RETENTION_DAYS = 365;
 
+/**
+ * The origin-secret check of a REGIONAL web ACL: a request that does not carry the header CloudFront
+ * adds, with an accepted value, came around CloudFront (and its rate rules) and is blocked.
+ */
 export interface OriginVerification {
   /** Header CloudFront adds to every origin request. */
   readonly headerName: string;
@@ -38,14 +42,20 @@ export interface OriginVerification {
   readonly acceptedValues: readonly string[];
 }
 
+/**
+ * Where and how the web ACL's logs are kept: they hold connection data, so they are encrypted and redacted.
+ */
 export interface EdgeFirewallLogging {
   /** Customer-managed key of the `aws-waf-logs-*` log group. */
   readonly encryptionKey: kms.IKey;
-  /** At least one year. @default logs.RetentionDays.ONE_YEAR */
+  /** At least one year (a shorter retention is refused). @default logs.RetentionDays.ONE_YEAR */
   readonly retention?: logs.RetentionDays;
   /** Keep only requests a rule blocked, counted or challenged. @default true */
   readonly onlyMatchedRequests?: boolean;
-  /** Headers replaced by "REDACTED" in every log record. @default ["authorization", "cookie"] (+ the origin header) */
+  /**
+   * Headers replaced by "REDACTED" in every log record.
+   * @default ["authorization", "cookie"] (+ the origin header)
+   */
   readonly redactedHeaders?: readonly string[];
 }
 
@@ -57,7 +67,11 @@ export interface EdgeFirewallRules {
   readonly rateRules?: readonly RateRule[];
   /** Request bodies larger than this get 413. @default no limit */
   readonly bodySizeLimit?: BodySizeLimit;
-  /** AWS managed rule groups. Missing entries take their documented default. */
+  /**
+   * AWS managed rule groups. Missing entries take their documented default.
+   * @default - every group at its own default (see {@link ManagedGroups}): on and blocking, except
+   * Bot Control (off) and the AnonymousIPList rule (counted)
+   */
   readonly managedGroups?: ManagedGroups;
   /** Seconds in the Retry-After header of a rate-limited request's 429. @default 30 */
   readonly retryAfterSeconds?: number;
@@ -65,15 +79,23 @@ export interface EdgeFirewallRules {
   readonly capacityLimit?: number;
 }
 
+/** Props of {@link EdgeFirewall}. */
 export interface EdgeFirewallProps extends EdgeFirewallRules {
   /** CLOUDFRONT (in us-east-1, for distributions) or REGIONAL (API Gateway stages, load balancers). */
   readonly scope: 'CLOUDFRONT' | 'REGIONAL';
-  /** Block every request that lacks the CloudFront origin header (for REGIONAL origins). @default no such rule */
+  /**
+   * Block every request that lacks the CloudFront origin header (for REGIONAL origins).
+   * @default no such rule
+   */
   readonly originVerification?: OriginVerification;
+  /** Logging of the web ACL; required, since a firewall without logs cannot be audited. */
   readonly logging: EdgeFirewallLogging;
-  /** @default - a name unique in the account, derived from the construct path */
+  /**
+   * Name of the web ACL; its metrics and its log group (`aws-waf-logs-<name>`) are named after it.
+   * @default - a name unique in the account, derived from the construct path
+   */
   readonly webAclName?: string;
-  /** @default - none */
+  /** Shown in the WAF console. @default - none */
   readonly description?: string;
 }
 
@@ -91,14 +113,19 @@ const TOO_LARGE_BODY_KEY = 'PayloadTooLarge';
  * Attach it with `webAclArn` (CloudFront `webAclId`, or a `CfnWebACLAssociation` for REGIONAL).
  */
 export class EdgeFirewall extends Construct {
+  /** The web ACL (L1: WAFv2 has no L2 in aws-cdk-lib). */
   public readonly webAcl: wafv2.CfnWebACL;
+  /** ARN to attach: CloudFront `webAclId`, or `CfnWebACLAssociation.webAclArn` for REGIONAL. */
   public readonly webAclArn: string;
+  /** Name of the web ACL, the `WebACL` dimension of its metrics. */
   public readonly webAclName: string;
+  /** The `aws-waf-logs-*` log group, encrypted with `logging.encryptionKey`. */
   public readonly logGroup: logs.LogGroup;
   /** Every rate rule of the web ACL, client-limit families first, as data. */
   public readonly rateRules: readonly RateRule[];
   /** Capacity the rules use, in WCU (from WAF's published prices; see private/capacity.ts). */
   public readonly capacity: number;
+  /** The web ACL's scope, which decides where its metrics are (us-east-1 for CLOUDFRONT). */
   public readonly scope: 'CLOUDFRONT' | 'REGIONAL';
 
   constructor(scope: Construct, id: string, props: EdgeFirewallProps) {
@@ -204,6 +231,7 @@ export class EdgeFirewall extends Construct {
     return this.metric('CountedRequests', ruleName, options);
   }
 
+  /** Requests no rule blocked: with blocked requests, the denominator of a block ratio. */
   public metricAllowedRequests(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.metric('AllowedRequests', 'ALL', options);
   }

@@ -9,6 +9,7 @@ export type RateKey =
   | { readonly type: 'httpMethod' }
   | { readonly type: 'uriPath' };
 
+/** An HTTP method a request scope can name. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /** The methods that change state: every write scope-down covers all four unless told otherwise. */
@@ -20,7 +21,7 @@ export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DE
  * `/API/BOOKINGS` all fall in the scope of `/api/bookings`.
  */
 export interface RequestScope {
-  /** @default every method */
+  /** Methods in scope, e.g. {@link WRITE_METHODS}. @default every method */
   readonly methods?: readonly HttpMethod[];
   /** Absolute, lower-case URI path prefixes, any of which matches, e.g. ["/api/bookings"]. @default every path */
   readonly pathPrefixes?: readonly string[];
@@ -56,7 +57,7 @@ export interface RateRule {
 
 /**
  * A per-client limit that holds whatever the client does with cookies. It becomes a family of
- * rate rules (see `clientLimitRules`):
+ * rate rules (`EdgeFirewall.rateRules` lists them):
  * - `<name>`: address + session cookie, at `limit`: one counter per person, the finer limit that
  *   separates people behind a declared shared address;
  * - `<name>PerClient` (with `clientsPerFingerprint`): address + JA4 TLS fingerprint, at
@@ -72,26 +73,32 @@ export interface ClientLimit {
   readonly name: string;
   /** Requests per client and window. */
   readonly limit: number;
+  /** Evaluation window of every rule of the family: 60, 120, 300 or 600 seconds. */
   readonly windowSeconds: number;
-  /** @default every request */
+  /** Requests the limit counts, e.g. the booking writes. @default every request */
   readonly scope?: RequestScope;
   /**
    * Clients that may legitimately share one address and one TLS fingerprint (same browser build
    * on the same network) outside declared shared addresses. @default - no fingerprint rule
    */
   readonly clientsPerFingerprint?: number;
-  /** @default "block" */
+  /** "count" measures without blocking, to size a new limit on real traffic first. @default "block" */
   readonly action?: 'block' | 'count';
 }
 
 /** Addresses that many people share (school or care-home NAT egress), in CIDR notation. */
 export interface SharedAddresses {
-  /** @default none */
+  /** IPv4 CIDRs, e.g. a school district's egress "198.51.100.0/28". @default none */
   readonly ipv4?: readonly string[];
-  /** @default none */
+  /** IPv6 CIDRs. @default none */
   readonly ipv6?: readonly string[];
 }
 
+/**
+ * The per-client limits of a web ACL and what they share: the session cookie, the size of an
+ * undeclared shared address, the declared shared addresses. Each limit becomes a family of rate
+ * rules (see {@link ClientLimit}).
+ */
 export interface ClientLimits {
   /** Cookie that separates people behind one address. @default - no session rule */
   readonly sessionCookie?: string;
@@ -99,6 +106,7 @@ export interface ClientLimits {
   readonly peoplePerSharedAddress: number;
   /** Declared shared addresses: per-person limits (session cookie) and the per-address floor only. @default none */
   readonly sharedAddresses?: SharedAddresses;
+  /** The limits, e.g. one for writes and a looser one for reads; names unique. */
   readonly limits: readonly ClientLimit[];
 }
 
@@ -106,15 +114,17 @@ export interface ClientLimits {
 export interface BodySizeLimit {
   /** Largest body accepted, bytes; below WAF's inspection limit (16 KB for CloudFront). */
   readonly maxBytes: number;
-  /** @default every request */
+  /** Requests the limit applies to, e.g. the write paths. @default every request */
   readonly scope?: RequestScope;
 }
 
+/** Rempart's short name of an AWS managed rule group: a key of {@link ManagedGroups}. */
 export type ManagedGroupName =
   'common' | 'knownBadInputs' | 'ipReputation' | 'anonymousIp' | 'antiDdos' | 'botControl';
 
 /** Switch of one AWS managed rule group. */
 export interface ManagedGroupSetting {
+  /** Whether the group is in the web ACL at all (its WCU count only when it is). */
   readonly enabled: boolean;
   /** Count-first: the group's matches are counted and logged, nothing is blocked. */
   readonly countOnly: boolean;
@@ -125,11 +135,13 @@ export interface ManagedGroupSetting {
   readonly countRules?: readonly string[];
 }
 
+/** Switch of Bot Control, which also has an inspection level. */
 export interface BotControlSetting extends ManagedGroupSetting {
-  /** @default "COMMON" */
+  /** TARGETED also catches bots that mimic browsers, at a higher per-request price. @default "COMMON" */
   readonly inspectionLevel?: 'COMMON' | 'TARGETED';
 }
 
+/** Switch of the Anti-DDoS group, which also has a blocking sensitivity. */
 export interface AntiDdosSetting extends ManagedGroupSetting {
   /**
    * Which suspicion levels the DDoSRequests rule blocks during an event: LOW blocks only the most
@@ -138,6 +150,10 @@ export interface AntiDdosSetting extends ManagedGroupSetting {
   readonly sensitivityToBlock?: 'LOW' | 'MEDIUM' | 'HIGH';
 }
 
+/**
+ * The AWS managed rule groups of a web ACL, by Rempart's short name; a group left out takes the
+ * default written on it. Their WCU count against the web ACL's capacity.
+ */
 export interface ManagedGroups {
   /** AWSManagedRulesCommonRuleSet (700 WCU). @default enabled, blocking */
   readonly common?: ManagedGroupSetting;

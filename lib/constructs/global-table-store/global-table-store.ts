@@ -20,22 +20,29 @@ export enum GlobalTableConsistency {
   STRONG = 'STRONG',
 }
 
+/** Props of {@link GlobalTableStore}. */
 export interface GlobalTableStoreProps {
   /**
    * Physical table name, identical in every Region: the other Regions import their local replica by
    * it (`GlobalTableStore.replicaOf`). Letters, digits, `_`, `-`, `.`; 3 to 255 characters.
    */
   readonly tableName: string;
-  /** @default { name: 'pk', type: STRING } */
+  /**
+   * Partition key. The generic default suits a single-table design, where item types share the
+   * table and prefix their keys. @default { name: 'pk', type: STRING }
+   */
   readonly partitionKey?: dynamodb.Attribute;
-  /** @default { name: 'sk', type: STRING } */
+  /** Sort key. @default { name: 'sk', type: STRING } */
   readonly sortKey?: dynamodb.Attribute;
   /**
    * Regions other than this stack's that hold a replica. This stack's Region always holds one.
    * @default [] (a single-Region table, still a TableV2 so replicas can be added later)
    */
   readonly replicaRegions?: readonly string[];
-  /** @default GlobalTableConsistency.EVENTUAL (DynamoDB's own default) */
+  /**
+   * How replicas agree; STRONG limits the data model (see {@link GlobalTableConsistency}).
+   * @default GlobalTableConsistency.EVENTUAL (DynamoDB's own default)
+   */
   readonly consistency?: GlobalTableConsistency;
   /**
    * Third Region of an MRSC table with two replicas: it stores the replication log, no readable
@@ -62,18 +69,25 @@ export interface GlobalTableStoreProps {
    * @default - no TTL
    */
   readonly timeToLiveAttribute?: string;
-  /** @default - none */
+  /** Global secondary indexes, replicated with the table. @default - none */
   readonly globalSecondaryIndexes?: readonly dynamodb.GlobalSecondaryIndexPropsV2[];
   /** Days of point-in-time recovery, 1 to 35. @default 35 */
   readonly pointInTimeRecoveryDays?: number;
-  /** @default true, on the table and on every replica */
+  /**
+   * Refuse DeleteTable, e.g. from a mistaken stack change.
+   * @default true, on the table and on every replica
+   */
   readonly deletionProtection?: boolean;
-  /** @default RemovalPolicy.RETAIN (the table and its replicas outlive the stack) */
+  /**
+   * What happens to the table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN (the table and its replicas outlive the stack)
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 /** How to find the local replica of a global table declared in another Region's stack. */
 export interface GlobalTableReplicaProps {
+  /** The table name given to `GlobalTableStore` in the Region that declares it. */
   readonly tableName: string;
   /** The customer-managed key of the replica in this Region, so that grants include it. */
   readonly encryptionKey: kms.IKey;
@@ -105,9 +119,13 @@ export class GlobalTableStore extends Construct {
     return Arn.format({ service: 'kms', region, resource: 'alias', resourceName: name }, Stack.of(scope));
   }
 
+  /** The table (escape hatch): grant on it, or read `table.replica(region)` for another Region. */
   public readonly table: dynamodb.TableV2;
+  /** The physical name, the same in every Region. */
   public readonly tableName: string;
+  /** Key of this Region's replica. */
   public readonly encryptionKey: kms.IKey;
+  /** The consistency mode, for code that must know whether transactions and TTL are available. */
   public readonly consistency: GlobalTableConsistency;
 
   constructor(scope: Construct, id: string, props: GlobalTableStoreProps) {

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { hardenedKeyPolicy } from '../private/key-policy';
 
+/** Props of {@link LogEncryptionKey}. */
 export interface LogEncryptionKeyProps {
   /** Shown in the KMS console. @default "Rempart CloudWatch Logs encryption" */
   readonly description?: string;
@@ -18,6 +19,7 @@ export interface LogEncryptionKeyProps {
  * through CloudWatch Logs, which decrypts with its own principal.
  */
 export class LogEncryptionKey extends Construct {
+  /** The key, to pass as `encryptionKey` of the stack's log groups. */
   public readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: LogEncryptionKeyProps = {}) {

@@ -24,9 +24,9 @@ export interface ProbeHttpCheck {
   readonly name: string;
   /** Absolute https URL that reaches this Region only (not a latency or failover name). */
   readonly url: string;
-  /** @default "GET" */
+  /** Method of the request. @default "GET" */
   readonly method?: 'GET' | 'HEAD' | 'POST';
-  /** @default [200] */
+  /** Statuses that count as success; anything else fails the run. @default [200] */
   readonly expectStatus?: readonly number[];
   /** Request body (JSON), for POST. @default none */
   readonly body?: string;
@@ -35,7 +35,7 @@ export interface ProbeHttpCheck {
    * Region) at run time, so a rotated secret is followed without a deploy. @default none
    */
   readonly originHeader?: { readonly name: string; readonly secret: secretsmanager.ISecret };
-  /** @default 10 seconds */
+  /** Time the check waits for an answer before failing the run. @default 10 seconds */
   readonly timeout?: Duration;
 }
 
@@ -46,19 +46,21 @@ export interface ProbeHttpCheck {
 export interface ProbeHeartbeat {
   /** This Region's replica of the table. */
   readonly table: dynamodb.ITableV2;
+  /** Partition key name and the reserved value no application item uses, e.g. "rempart#probe". */
   readonly partitionKey: { readonly name: string; readonly value: string };
-  /** @default - the table has no sort key */
+  /** Sort key name and value of the item. @default - the table has no sort key */
   readonly sortKey?: { readonly name: string; readonly value: string };
   /** The table's TTL attribute: the item is set to expire a day later. @default - none (e.g. MRSC tables, which have no TTL) */
   readonly expiresAttribute?: string;
 }
 
+/** Props of {@link RegionProbe}. Give at least one check or a heartbeat. */
 export interface RegionProbeProps {
   /** 1-21 lower-case letters, digits, "-" or "_" (CloudWatch Synthetics' limit); unique in the account and Region. */
   readonly canaryName: string;
-  /** @default none */
+  /** HTTP checks of the read path, all made on every run; any failure fails the run. @default none */
   readonly checks?: readonly ProbeHttpCheck[];
-  /** @default none */
+  /** Heartbeat write of the write path. @default none */
   readonly heartbeat?: ProbeHeartbeat;
   /** How often the canary runs. @default Duration.minutes(1) */
   readonly rate?: Duration;
@@ -91,10 +93,13 @@ const MIN_RUNS_PER_PERIOD = 2;
  * synth (no Docker, no dependency on the runtime's own SDK).
  */
 export class RegionProbe extends Construct {
+  /** The canary. */
   public readonly canary: synthetics.Canary;
   /** ALARM when fewer than half the runs of `evaluationPeriods` consecutive periods succeeded. */
   public readonly alarm: cloudwatch.Alarm;
+  /** The canary's role: its run reports, its metrics, the origin secrets and the heartbeat item only. */
   public readonly role: iam.Role;
+  /** Where run reports and logs go: `artifactsBucket`, or the bucket created for them. */
   public readonly artifactsBucket: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: RegionProbeProps) {

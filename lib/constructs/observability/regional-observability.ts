@@ -20,20 +20,38 @@ import { probeArtifactsBucket, RegionProbe, type ProbeHeartbeat, type ProbeHttpC
 
 /** Alarm thresholds; `resilience.alarms` in the Rempart configuration has this shape. */
 export interface AlarmThresholds {
+  /** Period of every alarm's metric, in seconds. */
   readonly periodSeconds: number;
+  /** Consecutive periods at or over a threshold before an alarm fires (Region probes have their own). */
   readonly evaluationPeriods: number;
+  /** API 5xx answers per period (critical: the Region cannot serve the workload). */
   readonly api5xxPerPeriod: number;
+  /** API p99 latency, in ms; feeds `regionHealth` but not Route 53 (a slow Region still serves). */
   readonly apiLatencyP99Ms: number;
+  /**
+   * API 4xx answers per period, 429 throttles included: REST APIs publish no throttle metric of their
+   * own. Pages people only; clients can cause 4xx at will.
+   */
   readonly apiThrottlesPerPeriod: number;
+  /** Visible messages in a queue (pages: the worker is falling behind). */
   readonly queueDepth: number;
+  /** Age of a queue's oldest message, in seconds (critical: writes are waiting too long). */
   readonly queueOldestMessageAgeSeconds: number;
+  /** Function errors per period (critical). */
   readonly functionErrorsPerPeriod: number;
+  /** Function throttles per period (pages: concurrency is too low for the load). */
   readonly functionThrottlesPerPeriod: number;
+  /** p99 duration as a percent of the function's timeout, so that timeouts are seen coming. */
   readonly functionDurationP99PercentOfTimeout: number;
+  /** Throttled table read and write events per period. */
   readonly tableThrottlesPerPeriod: number;
+  /** Average replication latency to each other replica Region, in ms (RPO of an eventual table). */
   readonly tableReplicationLatencyMs: number;
+  /** Unhealthy targets of a web service (pages; no healthy target at all is critical on its own). */
   readonly unhealthyHosts: number;
+  /** Average CPU of a web service, in percent (pages: scaling is not keeping up). */
   readonly serviceCpuPercent: number;
+  /** Load balancer 5xx, and targets' 5xx, per period (each critical). */
   readonly service5xxPerPeriod: number;
   /** Share (0-1) of a health method's answers that are 5xx, over the evaluation periods. */
   readonly serverErrorRatio: number;
@@ -41,8 +59,11 @@ export interface AlarmThresholds {
 
 /** How often the Region probes run and how their alarm reads them. */
 export interface ProbeTiming {
+  /** Time between two probe runs, e.g. one minute. */
   readonly rate: Duration;
+  /** Period over which the alarm reads the share of successful runs. */
   readonly alarmPeriod: Duration;
+  /** Failing periods in a row before the probe's alarm fires, and the Region leaves DNS. */
   readonly evaluationPeriods: number;
 }
 
@@ -52,9 +73,11 @@ interface Signal {
   readonly workload: string;
 }
 
+/** A REST API to watch: 5xx, p99 latency, 4xx, and the error ratio of its health methods. */
 export interface ApiSignal extends Signal {
+  /** The API; alarms read its metrics by name and stage. */
   readonly restApi: apigw.IRestApi;
-  /** @default "prod" */
+  /** Stage whose metrics are read. @default "prod" */
   readonly stageName?: string;
   /**
    * Methods whose share of 5xx answers is a health signal (the stage must publish detailed,
@@ -70,38 +93,55 @@ export interface ApiSignal extends Signal {
  * Region-pinned endpoints) and its write path (a canary-only heartbeat item).
  */
 export interface ProbeSignal extends Signal {
-  /** @default none */
+  /** HTTP checks of the read path. @default none */
   readonly checks?: readonly ProbeHttpCheck[];
-  /** @default none */
+  /** Heartbeat write of the write path. @default none */
   readonly heartbeat?: ProbeHeartbeat;
   /** @default - derived from the name prefix, the workload and the Region (21 characters at most) */
   readonly canaryName?: string;
 }
 
+/** A queue to watch: depth, age of its oldest message, and its dead-letter queue. */
 export interface QueueSignal extends Signal {
   /** Short PascalCase label, e.g. "Bookings". */
   readonly label: string;
+  /** The queue. */
   readonly queue: sqs.IQueue;
-  /** The queue's dead-letter queue: alarmed as soon as it holds one message. */
+  /**
+   * The queue's dead-letter queue: alarmed as soon as it holds one message.
+   * @default - no dead-letter alarm
+   */
   readonly deadLetterQueue?: sqs.IQueue;
 }
 
+/** A Lambda function to watch: errors, throttles and p99 duration against its timeout. */
 export interface FunctionSignal extends Signal {
+  /** Short PascalCase label, e.g. "Worker". */
   readonly label: string;
+  /** The function. */
   readonly function: lambda.IFunction;
   /** The function's timeout; p99 duration is alarmed at a share of it. */
   readonly timeout: Duration;
 }
 
+/** A DynamoDB table to watch: throttled events and replication latency to each other Region. */
 export interface TableSignal extends Signal {
+  /** Short PascalCase label, e.g. "Bookings". */
   readonly label: string;
+  /** The table (this Region's replica). */
   readonly table: dynamodb.ITableV2;
   /** Other Regions holding a replica: replication latency towards each is alarmed. @default none */
   readonly replicaRegions?: readonly string[];
 }
 
+/**
+ * A load-balanced ECS service to watch: healthy and unhealthy targets, 5xx and CPU. Its "no healthy
+ * target" alarm is one of the Region's health signals.
+ */
 export interface WebServiceSignal extends Signal {
+  /** The load balancer (its 5xx). */
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** The service's target group (its healthy and unhealthy targets, its 5xx). */
   readonly targetGroup: elbv2.IApplicationTargetGroup;
   /** The ECS service (any `ecs.BaseService`); only its name and cluster name are used. */
   readonly service: Pick<ecs.IBaseService, 'serviceName'> & {
@@ -109,23 +149,25 @@ export interface WebServiceSignal extends Signal {
   };
 }
 
+/** Props of {@link RegionalObservability}. Give at least one signal. */
 export interface RegionalObservabilityProps {
   /** Prefix of every alarm name, e.g. "Rempart-eu-west-3". Names are the contract with Route 53, FIS and runbooks. */
   readonly namePrefix: string;
+  /** Thresholds of every alarm (the configuration's `resilience.alarms`). */
   readonly thresholds: AlarmThresholds;
   /** Who is paged. @default - no subscription (attach your own to `topic`) */
   readonly alertEmail?: string;
-  /** @default none */
+  /** REST APIs to watch. @default none */
   readonly apis?: readonly ApiSignal[];
-  /** @default none */
+  /** Queues to watch. @default none */
   readonly queues?: readonly QueueSignal[];
-  /** @default none */
+  /** Lambda functions to watch. @default none */
   readonly functions?: readonly FunctionSignal[];
-  /** @default none */
+  /** DynamoDB tables to watch. @default none */
   readonly tables?: readonly TableSignal[];
-  /** @default none */
+  /** Load-balanced ECS services to watch. @default none */
   readonly webServices?: readonly WebServiceSignal[];
-  /** @default none */
+  /** Region probes to create, at most one per workload. @default none */
   readonly probes?: readonly ProbeSignal[];
   /** Required with `probes`. @default one run a minute, alarm on 2 periods of 2 minutes */
   readonly probeTiming?: ProbeTiming;
@@ -151,7 +193,9 @@ export interface RegionalObservabilityProps {
  * generated alarm names would not be the stable contract Route 53, FIS and the runbooks rely on.
  */
 export class RegionalObservability extends Construct {
+  /** The topic every alarm notifies; subscribe a pager or a chat integration to it. */
   public readonly topic: sns.ITopic;
+  /** The `<namePrefix>-Resilience` dashboard: every alarm's state, then one graph per alarm. */
   public readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm created, in creation order. */
   public readonly alarms: cloudwatch.Alarm[] = [];

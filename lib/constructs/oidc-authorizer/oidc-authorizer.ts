@@ -31,6 +31,7 @@ export enum OidcAuthorizerKind {
   REQUEST = 'REQUEST',
 }
 
+/** Props of {@link OidcAuthorizer}; `oidcAuthorizerPropsProblems()` checks them. */
 export interface OidcAuthorizerProps {
   /** Exact `iss` of the ID tokens, e.g. "https://oidc.franceconnect.gouv.fr/api/v2". */
   readonly issuer: string;
@@ -54,7 +55,10 @@ export interface OidcAuthorizerProps {
    * @default - the secret's own `encryptionKey`, granted by `grantRead`
    */
   readonly pepperKey?: kms.IKey;
-  /** @default OidcAuthorizerKind.TOKEN */
+  /**
+   * How API Gateway calls the function (see {@link OidcAuthorizerKind}).
+   * @default OidcAuthorizerKind.TOKEN
+   */
   readonly kind?: OidcAuthorizerKind;
   /**
    * How long API Gateway keeps an answer per token (TOKEN only; the function behind it must check
@@ -67,15 +71,15 @@ export interface OidcAuthorizerProps {
    * @default the read authorizer lambda/identity/handlers/authorizer.ts
    */
   readonly entry?: string;
-  /** @default "handler" */
+  /** Exported function of `entry` that handles the event. @default "handler" */
   readonly handler?: string;
   /** Added to the environment the construct sets (OIDC settings, pepper secret). @default - none */
   readonly environment?: Record<string, string>;
   /** The function's share of the Region's concurrency. */
   readonly reservedConcurrentExecutions: number;
-  /** @default - a new LogEncryptionKey */
+  /** Key of the function's log group; share the stack's. @default - a new LogEncryptionKey */
   readonly logEncryptionKey?: kms.IKey;
-  /** @default "Verifies OpenID Connect ID tokens and derives the person key" */
+  /** Description of the function. @default "Verifies OpenID Connect ID tokens and derives the person key" */
   readonly description?: string;
 }
 
@@ -121,7 +125,9 @@ export function oidcAuthorizerPropsProblems(props: OidcAuthorizerProps): string[
  * outside any VPC).
  */
 export class OidcAuthorizer extends Construct {
+  /** The authorizer to give methods as `authorizer`. */
   public readonly authorizer: apigateway.IAuthorizer;
+  /** The function that verifies tokens, to alarm on its errors and throttles. */
   public readonly function: RempartFunction;
 
   constructor(scope: Construct, id: string, props: OidcAuthorizerProps) {

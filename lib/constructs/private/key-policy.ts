@@ -61,6 +61,10 @@ export const KEY_DESTRUCTIVE_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableK
 
 /** AWS services that store data with a Rempart key, by their endpoint prefix. */
 export const KEY_SERVICES = ['dynamodb', 's3', 'sqs', 'sns', 'secretsmanager', 'backup'] as const;
+/**
+ * One of `KEY_SERVICES`: a service through which principals of the account may use a `DataKey`
+ * (`kms:ViaService`). Limited to services that store data at rest with the key.
+ */
 export type KeyService = (typeof KEY_SERVICES)[number];
 
 export interface HardenedKeyPolicyOptions {

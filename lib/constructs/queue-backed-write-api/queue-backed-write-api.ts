@@ -20,6 +20,10 @@ import {
   type FaultInjectionProps,
 } from '../rempart-function/rempart-function';
 
+/**
+ * An API Gateway throttle (token bucket). Past it API Gateway answers 429 itself, so a flood costs
+ * neither a queue message nor a worker invocation.
+ */
 export interface ThrottleProps {
   /** Steady-state requests per second. */
   readonly rateLimit: number;
@@ -27,21 +31,26 @@ export interface ThrottleProps {
   readonly burstLimit: number;
 }
 
+/** The function that drains the queue, and the pace at which it may. */
 export interface QueueWorkerProps {
   /** TypeScript handler of the worker (an SQS batch handler reporting batch item failures). */
   readonly entry: string;
+  /** Description of the function, shown in the Lambda console. */
   readonly description: string;
-  /** Upper bound of concurrent worker invocations (SQS MaximumConcurrency, 2 to 1,000): the pace the database can take. */
+  /**
+   * Upper bound of concurrent worker invocations (SQS MaximumConcurrency, 2 to 1,000): the pace the database
+   * can take.
+   */
   readonly maxConcurrency: number;
   /** @default maxConcurrency + 10% (at least +2): reserved above the maximum, as AWS advises */
   readonly reservedConcurrentExecutions?: number;
   /** Messages per invocation, 1 to 10. @default 10 */
   readonly batchSize?: number;
-  /** @default Duration.seconds(30) */
+  /** Longest invocation; the queue's visibility timeout follows it. @default Duration.seconds(30) */
   readonly timeout?: Duration;
-  /** @default 512 */
+  /** Memory in MB, which also sets the CPU share. @default 512 */
   readonly memorySize?: number;
-  /** @default - none */
+  /** Environment of the worker, e.g. its table name. @default - none */
   readonly environment?: Record<string, string>;
   /** AWS FIS Lambda extension on the worker (see RempartFunction). @default - none */
   readonly faultInjection?: FaultInjectionProps;
@@ -86,10 +95,11 @@ export interface DeleteRouteProps {
   readonly idPattern: string;
 }
 
+/** Props of {@link QueueBackedWriteApi}. */
 export interface QueueBackedWriteApiProps {
   /** Name of the REST API. @default - the construct path */
   readonly apiName?: string;
-  /** @default "Queue-backed write API" */
+  /** Description of the REST API. @default "Queue-backed write API" */
   readonly description?: string;
   /**
    * Path of the write resource: POST /<writePath>, e.g. "api/bookings". Segments of lower-case
@@ -106,9 +116,12 @@ export interface QueueBackedWriteApiProps {
    * @default 8192
    */
   readonly maxBodyLength?: number;
-  /** @default - anonymous writes (every method is public; see `acknowledgePublicMethods`) */
+  /**
+   * Who may write, and which of the caller's values travel with the message.
+   * @default - anonymous writes (every method is public; see `acknowledgePublicMethods`)
+   */
   readonly writeAuthorization?: WriteAuthorizationProps;
-  /** @default - no DELETE route */
+  /** A DELETE of one queued request, e.g. to cancel a booking. @default - no DELETE route */
   readonly deleteRoute?: DeleteRouteProps;
   /** Stage-wide throttling (every method). */
   readonly stageThrottle: ThrottleProps;
@@ -120,8 +133,9 @@ export interface QueueBackedWriteApiProps {
   readonly accountBurstQuota?: number;
   /** Throttling of POST /<writePath>. @default - the stage throttle */
   readonly writeThrottle?: ThrottleProps;
-  /** @default "v1" */
+  /** Name of the deployed stage, the first segment of every URL. @default "v1" */
   readonly stageName?: string;
+  /** The function that drains the queue. */
   readonly worker: QueueWorkerProps;
   /** Key of both queues. @default - a new customer-managed key with rotation */
   readonly queueKey?: kms.IKey;
@@ -132,7 +146,10 @@ export interface QueueBackedWriteApiProps {
   readonly logEncryptionKey?: kms.IKey;
   /** Deliveries before a message moves to the dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
-  /** @default Duration.days(4) */
+  /**
+   * How long an accepted request may wait in the queue, e.g. through a worker outage, before SQS
+   * drops it. @default Duration.days(4)
+   */
   readonly retentionPeriod?: Duration;
   /**
    * Removal policy of the queue and its dead-letter queue, which hold accepted requests not yet
@@ -140,11 +157,14 @@ export interface QueueBackedWriteApiProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly queueRemovalPolicy?: RemovalPolicy;
-  /** @default 6 × the worker timeout (AWS guidance for SQS event sources) */
+  /**
+   * Time a received message stays hidden before redelivery.
+   * @default 6 × the worker timeout (AWS guidance for SQS event sources)
+   */
   readonly visibilityTimeout?: Duration;
   /** Seconds a client should wait before polling, returned with the 202. @default 15 */
   readonly retryAfterSeconds?: number;
-  /** @default logs.RetentionDays.ONE_YEAR */
+  /** Retention of the access-log and worker log groups. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -180,9 +200,13 @@ const WRITE_PATH = /^[a-z0-9-]{1,64}(\/[a-z0-9-]{1,64}){0,4}$/;
  * caller's 404; only a refusal by SQS itself (KMS, throttling) is a 503.
  */
 export class QueueBackedWriteApi extends Construct {
+  /** The REST API; add read routes under `api.root`. */
   public readonly api: apigateway.RestApi;
+  /** The queue of accepted writes, to alarm on its depth and oldest message. */
   public readonly queue: sqs.Queue;
+  /** Where writes that keep failing land; any message in it is a request given up on. */
   public readonly deadLetterQueue: sqs.Queue;
+  /** The worker; grant it what it writes (e.g. `table.grantWriteData(worker.function)`). */
   public readonly worker: RempartFunction;
   /** The POST resource, e.g. /bookings. */
   public readonly writeResource: apigateway.Resource;
@@ -192,7 +216,9 @@ export class QueueBackedWriteApi extends Construct {
   public readonly itemResource?: apigateway.Resource;
   /** DELETE /<writePath>/{<pathParameter>}, when `deleteRoute` is set. */
   public readonly deleteMethod?: apigateway.Method;
+  /** Access logs of the stage (JSON, no client IP). */
   public readonly accessLogGroup: logs.LogGroup;
+  /** Key of both queues: `queueKey`, or the one created. */
   public readonly queueKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: QueueBackedWriteApiProps) {

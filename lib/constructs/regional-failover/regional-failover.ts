@@ -117,6 +117,7 @@ export enum RegionalRouting {
   FAILOVER = 'failover',
 }
 
+/** One name this Region answers for, as a CNAME that carries the Region's calculated health check. */
 export interface RegionalRecord {
   /** Fully qualified record name, e.g. "origin-api.rdv.example.fr". Same name in every Region. */
   readonly recordName: string;
@@ -124,7 +125,9 @@ export interface RegionalRecord {
   readonly target: string;
 }
 
+/** Props of {@link RegionalFailover}. Give at least one alarm or signal. */
 export interface RegionalFailoverProps {
+  /** Public hosted zone of the records. */
   readonly hostedZone: route53.IHostedZone;
   /**
    * Alarms whose ALARM state means this Region cannot serve the workload. Each becomes a
@@ -141,7 +144,10 @@ export interface RegionalFailoverProps {
    * (for Shield Advanced health-based detection, or records made elsewhere). @default none
    */
   readonly records?: readonly RegionalRecord[];
-  /** @default RegionalRouting.LATENCY */
+  /**
+   * How Route 53 chooses between the Regions' records (see {@link RegionalRouting}).
+   * @default RegionalRouting.LATENCY
+   */
   readonly routing?: RegionalRouting;
   /** With FAILOVER routing: is this Region the primary? @default true */
   readonly primary?: boolean;
@@ -171,10 +177,13 @@ export interface RegionalFailoverProps {
  * `healthCheck` is the calculated check; `alarmHealthChecks` are its children, one per alarm.
  */
 export class RegionalFailover extends Construct {
+  /** The calculated health check: healthy when every child is (inverted when `evacuated`). */
   public readonly healthCheck: route53.HealthCheck;
+  /** One CLOUDWATCH_METRIC check per signal, children of `healthCheck`. */
   public readonly alarmHealthChecks: route53.HealthCheck[];
   /** The signals behind `alarmHealthChecks`, in the same order, with their missing-data verdict. */
   public readonly signals: readonly HealthSignal[];
+  /** The records made from `records`, in the same order. */
   public readonly records: route53.CnameRecord[];
 
   constructor(scope: Construct, id: string, props: RegionalFailoverProps) {

@@ -20,7 +20,9 @@ export enum InvocationKind {
   SYNCHRONOUS = 'synchronous',
   /** Polled from SQS by an event source mapping: failures return to the queue and its DLQ. */
   QUEUE = 'queue',
-  /** CloudFormation custom resource provider: every outcome, failures included, is reported to CloudFormation. */
+  /**
+   * CloudFormation custom resource provider: every outcome, failures included, is reported to CloudFormation.
+   */
   CUSTOM_RESOURCE = 'custom-resource',
   /** Invoked by an EventBridge schedule: the next run supersedes a lost one. */
   SCHEDULED = 'scheduled',
@@ -52,6 +54,7 @@ export interface FaultInjectionProps {
    * function's Region. Comes from configuration; never hard-code the AWS-owned account.
    */
   readonly extensionLayerArn: string;
+  /** Where FIS writes this function's faults, e.g. `FaultConfigBucket.location`. */
   readonly configLocation: FaultConfigLocation;
 }
 
@@ -64,6 +67,7 @@ export const FIS_EXTENSION_ENVIRONMENT = {
 /** Where the extension layer puts its wrapper script. */
 export const FIS_EXTENSION_WRAPPER = '/opt/aws-fis/bootstrap';
 
+/** Props of {@link RempartFunction}. */
 export interface RempartFunctionProps {
   /** Path to the TypeScript handler file. */
   readonly entry: string;
@@ -73,20 +77,26 @@ export interface RempartFunctionProps {
   readonly description: string;
   /** How the function is invoked (decides the dead-letter story). */
   readonly invocation: InvocationKind;
-  /** @default - none besides POWERTOOLS_SERVICE_NAME */
+  /**
+   * Environment variables, e.g. table and queue names (never secrets: read those at run time).
+   * @default - none besides POWERTOOLS_SERVICE_NAME
+   */
   readonly environment?: Record<string, string>;
-  /** @default 512 MiB (memory is also CPU; 128 MiB makes cold starts slow) */
+  /** Memory in MB. @default 512 MiB (memory is also CPU; 128 MiB makes cold starts slow) */
   readonly memorySize?: number;
-  /** @default Duration.seconds(10) */
+  /**
+   * Longest invocation; keep it short for synchronous callers, which wait for it.
+   * @default Duration.seconds(10)
+   */
   readonly timeout?: Duration;
   /**
    * This function's share of the Region's concurrency, so that a surge on it cannot starve the
    * others. Required: every Rempart function declares it.
    */
   readonly reservedConcurrentExecutions: number;
-  /** @default logs.RetentionDays.ONE_YEAR */
+  /** Retention of the function's log group. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
-  /** Key of the function's log group. @default - a new LogEncryptionKey */
+  /** Key of the function's log group; share the stack's. @default - a new LogEncryptionKey */
   readonly logEncryptionKey?: kms.IKey;
   /** Run inside this VPC (private subnets). @default - outside any VPC; see the acknowledgement */
   readonly vpc?: ec2.IVpc;
@@ -116,8 +126,11 @@ export const REMPART_RUNTIME = lambda.Runtime.NODEJS_24_X;
  * target of AWS FIS Lambda actions (extension layer, its environment, read of its S3 location).
  */
 export class RempartFunction extends Construct {
+  /** The function: grant to it, alarm on it, add event sources to it. */
   public readonly function: lambda.Function;
+  /** Its execution role, with no AWS managed policy: only what is granted to it. */
   public readonly role: iam.Role;
+  /** Its log group, encrypted, with retention (Lambda would otherwise create one that never expires). */
   public readonly logGroup: logs.LogGroup;
   /**
    * S3 ARN of the fault configuration location (`arn:aws:s3:::<bucket>/<prefix>/`), when
@@ -188,7 +201,9 @@ export class RempartFunction extends Construct {
     this.acknowledgeFindings(props);
   }
 
-  /** The extension's environment and least-privilege read of its location (the docs' policy, to the letter). */
+  /**
+   * The extension's environment and least-privilege read of its location (the docs' policy, to the letter).
+   */
   private enableFaultInjection(location: FaultConfigLocation): string {
     const prefix = normalizedPrefix(location.prefix);
     const locationArn = location.bucket.arnForObjects(prefix);

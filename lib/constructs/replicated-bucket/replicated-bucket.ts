@@ -37,6 +37,10 @@ export interface ReplicationDestination {
   readonly replicateBack?: boolean;
 }
 
+/**
+ * How a replicated bucket ages its objects. Versions are kept (they are the undo of an overwrite or a
+ * deletion) but not forever; each field has its own default.
+ */
 export interface ReplicatedBucketLifecycle {
   /** Days before current objects move to Intelligent-Tiering. 0 = at once. @default 30 */
   readonly intelligentTieringAfterDays?: number;
@@ -46,18 +50,19 @@ export interface ReplicatedBucketLifecycle {
   readonly abortIncompleteUploadAfterDays?: number;
 }
 
+/** Props of {@link ReplicatedBucket}. */
 export interface ReplicatedBucketProps {
   /** Customer-managed key of this Region that encrypts objects at rest. */
   readonly encryptionKey: kms.IKey;
   /** Bucket that receives S3 server access logs. */
   readonly serverAccessLogsBucket: s3.IBucket;
-  /** @default "s3/<bucket logical path>/" */
+  /** Key prefix of this bucket's access logs in the logs bucket. @default `s3/<construct path>/` */
   readonly serverAccessLogsPrefix?: string;
   /** Physical name; give one when another Region must find this bucket. @default - generated */
   readonly bucketName?: string;
   /** Copy every object to another Region's bucket. @default - no replication (e.g. in the destination Region) */
   readonly replicateTo?: ReplicationDestination;
-  /** @default - the defaults of each field */
+  /** Lifecycle of objects and versions. @default - the defaults of each field */
   readonly lifecycle?: ReplicatedBucketLifecycle;
 }
 
@@ -68,6 +73,7 @@ export interface ReplicatedBucketProps {
  * created: deploy the destination Region first.
  */
 export class ReplicatedBucket extends Construct {
+  /** The bucket: grant on it as on any bucket (grants include its key). */
   public readonly bucket: s3.Bucket;
   /** Role S3 assumes to replicate; undefined without `replicateTo`. */
   public readonly replicationRole?: iam.Role;

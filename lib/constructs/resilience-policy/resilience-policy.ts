@@ -12,14 +12,20 @@ export const RESILIENCE_HUB_ASSESSMENT_POLICY = 'AWSResilienceHubAsssessmentExec
 
 /** Objectives for one disruption type, in seconds (Resilience Hub's unit). */
 export interface FailureObjective {
+  /** Recovery time objective: how long the service may be unavailable. */
   readonly rtoInSecs: number;
+  /** Recovery point objective: how much recent data may be lost; 0 means none. */
   readonly rpoInSecs: number;
 }
 
+/** Props of {@link ResiliencePolicy}. */
 export interface ResiliencePolicyProps {
   /** Name of the policy and of the app (Resilience Hub names: letters, digits, `-` and `_`). */
   readonly name: string;
-  /** @default "Critical" */
+  /**
+   * Tier of the policy in Resilience Hub, a classification; the objectives are what is assessed.
+   * @default "Critical"
+   */
   readonly tier?: 'MissionCritical' | 'Critical' | 'Important' | 'CoreServices' | 'NonCritical';
   /** Loss of one Availability Zone. */
   readonly az: FailureObjective;
@@ -31,7 +37,10 @@ export interface ResiliencePolicyProps {
   readonly region: FailureObjective;
   /** ARNs of the CloudFormation stacks the app is made of (e.g. `stack.stackId`). At least one. */
   readonly stackArns: readonly string[];
-  /** @default "Daily" */
+  /**
+   * Whether Resilience Hub assesses the app every day, so that drift from the objectives shows up
+   * without anyone asking. @default "Daily"
+   */
   readonly assessmentSchedule?: 'Daily' | 'Disabled';
   /**
    * Role Resilience Hub assumes to import and assess the app, daily assessments included (the app's
@@ -48,7 +57,9 @@ export interface ResiliencePolicyProps {
  * the given stacks, assessed on a schedule. What the docs claim is what Resilience Hub checks.
  */
 export class ResiliencePolicy extends Construct {
+  /** The resiliency policy (the declared RTO and RPO). */
   public readonly policy: resiliencehub.CfnResiliencyPolicy;
+  /** The Resilience Hub app over `stackArns`, bound to the policy. */
   public readonly app: resiliencehub.CfnApp;
   /**
    * The invoker role of the app's permission model. Scheduled assessments run with it: without a

@@ -23,6 +23,7 @@ import { InvocationKind, RempartFunction } from '../rempart-function/rempart-fun
 import { RegionalFailover, RegionalRouting } from '../regional-failover/regional-failover';
 import { CLOUDFRONT_REGION } from './resilient-distribution';
 
+/** Props of {@link RegionalApiOrigin}. */
 export interface RegionalApiOriginProps {
   /** The Region's REST API; its deployment stage is what CloudFront reaches. */
   readonly restApi: apigateway.RestApiBase;
@@ -46,7 +47,9 @@ export interface RegionalApiOriginProps {
    * distribution) and `<secretName>/<region>/previous` (the value before the last rotation).
    */
   readonly originVerify: {
+    /** Base name of the header, e.g. "x-origin-verify"; the Region is appended. */
     readonly headerName: string;
+    /** Base name of the secrets, e.g. "my-service/origin-verify"; the Region is appended. */
     readonly secretName: string;
     /** Secret generation; changing it makes CloudFormation re-read the secret values. @default 1 */
     readonly generation?: number;
@@ -96,12 +99,15 @@ export class RegionalApiOrigin extends Construct {
   public readonly previousSecret: secretsmanager.Secret;
   /** The function that rotates the secret end to end (web ACL, distributions, secrets). */
   public readonly rotation: RempartFunction;
+  /** The REGIONAL web ACL on the stage: it refuses every request without the origin header. */
   public readonly firewall: EdgeFirewall;
+  /** The regional custom domain of the write path (`writeDomainName`), mapped to the API's stage. */
   public readonly domain: apigateway.DomainName;
   /** Any in ALARM means this Region's API is unhealthy: they drive the write record. */
   public readonly healthAlarms: readonly cloudwatch.IAlarm[];
   /** Health checks and the write record of this Region; undefined when `writeRecord` is false. */
   public readonly failover?: RegionalFailover;
+  /** Region of this origin, the suffix of its header and secret names. */
   public readonly region: string;
 
   constructor(scope: Construct, id: string, props: RegionalApiOriginProps) {

@@ -28,8 +28,11 @@ export const CLOUDFRONT_REGION = EDGE_REGION;
  */
 export type RouteKind = 'static' | 'read' | 'write' | 'dynamic';
 
+/** What one behaviour serves: its kind (caching, methods, failover) and its origins. */
 export interface Route {
+  /** What the path serves (see {@link RouteKind}). */
   readonly kind: RouteKind;
+  /** The origin, in the primary Region for routes with a fallback. */
   readonly origin: cloudfront.IOrigin;
   /** Same content in the other Region; turns the route into an origin failover group. @default none */
   readonly fallbackOrigin?: cloudfront.IOrigin;
@@ -41,11 +44,16 @@ export interface Route {
   readonly queryParameters?: readonly string[];
 }
 
+/** A route for the requests that match a path pattern. */
 export interface PathRoute extends Route {
   /** CloudFront path pattern, e.g. "/api/*". */
   readonly pathPattern: string;
 }
 
+/**
+ * The static page CloudFront serves in place of an origin's 5xx. It lives on its own origin, so that
+ * it is still there when the application's origins are not.
+ */
 export interface RetryPage {
   /** Origin that holds the page (e.g. an S3 bucket with origin access control). */
   readonly origin: cloudfront.IOrigin;
@@ -53,6 +61,7 @@ export interface RetryPage {
   readonly path: string;
 }
 
+/** Where the distribution's standard logs go: a CloudWatch Logs group in us-east-1. */
 export interface AccessLogging {
   /** Customer-managed key of the access-log group. */
   readonly encryptionKey: kms.IKey;
@@ -74,6 +83,7 @@ export interface ViewerRequestFunction {
   readonly defaultRoute?: boolean;
 }
 
+/** Props of {@link ResilientDistribution}. */
 export interface ResilientDistributionProps {
   /** Public host name served, e.g. "rdv.example.fr". */
   readonly domainName: string;
@@ -88,13 +98,19 @@ export interface ResilientDistributionProps {
    * created and validated by DNS. @default - created in `hostedZone`
    */
   readonly certificate?: acm.ICertificate;
-  /** Zone of `domainName`: validates a created certificate and receives the A/AAAA alias records. @default none */
+  /**
+   * Zone of `domainName`: validates a created certificate and receives the A/AAAA alias records.
+   * @default none
+   */
   readonly hostedZone?: route53.IHostedZone;
   /** ARN of a CLOUDFRONT-scope web ACL (e.g. `EdgeFirewall.webAclArn`). */
   readonly webAclArn: string;
   /** What every path not matched by `routes` serves. */
   readonly defaultRoute: Route;
-  /** @default none */
+  /**
+   * Behaviours by path pattern, in order of precedence, e.g. "/api/*" before the static default.
+   * @default none
+   */
   readonly routes?: readonly PathRoute[];
   /** A viewer-request function on some routes (never on the retry page). @default none */
   readonly viewerRequest?: ViewerRequestFunction;
@@ -117,13 +133,16 @@ export interface ResilientDistributionProps {
   readonly readCacheTtl?: Duration;
   /** Oldest TLS policy for viewers; older than TLSv1.2_2021 is refused. @default TLSv1.2_2021 */
   readonly minimumProtocolVersion?: cloudfront.SecurityPolicyProtocol;
-  /** @default PriceClass.PRICE_CLASS_100 (Europe and North America) */
+  /**
+   * Edge locations used; the public served is in Europe.
+   * @default PriceClass.PRICE_CLASS_100 (Europe and North America)
+   */
   readonly priceClass?: cloudfront.PriceClass;
   /** Content-Security-Policy sent with every response. @default "default-src 'self'; …" (no third party) */
   readonly contentSecurityPolicy?: string;
   /** Standard logging (v2) to an encrypted CloudWatch Logs group in us-east-1. */
   readonly accessLogging: AccessLogging;
-  /** @default - none */
+  /** Shown in the CloudFront console. @default - none */
   readonly comment?: string;
 }
 
@@ -183,9 +202,13 @@ const DEFAULT_CSP =
  * page instead of raw 5xx errors (429s come from the web ACL, with Retry-After).
  */
 export class ResilientDistribution extends Construct {
+  /** The distribution, to alarm on its 5xx rate (metrics in us-east-1). */
   public readonly distribution: cloudfront.Distribution;
+  /** The viewer certificate: `certificate`, or the one created. */
   public readonly certificate: acm.ICertificate;
+  /** The us-east-1 log group of standard logs (no viewer address, no cookies). */
   public readonly accessLogGroup: logs.LogGroup;
+  /** The public host name served. */
   public readonly domainName: string;
 
   constructor(scope: Construct, id: string, props: ResilientDistributionProps) {
@@ -394,7 +417,10 @@ export class ResilientDistribution extends Construct {
     return this.metric('5xxErrorRate', { statistic: 'Average', ...options });
   }
 
-  /** Time the origins take to answer, milliseconds (needs the additional metrics, which this construct enables). */
+  /**
+   * Time the origins take to answer, milliseconds (needs the additional metrics, which this construct
+   * enables).
+   */
   public metricOriginLatency(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.metric('OriginLatency', { statistic: 'p90', ...options });
   }

@@ -12,6 +12,7 @@ import { InvocationKind, RempartFunction } from '../rempart-function/rempart-fun
 import { retryPageHtml } from './error-pages/retry-page';
 import { secureBucketProps } from '../private/secure-bucket-props';
 
+/** Props of {@link RetryPageBucket}. */
 export interface RetryPageBucketProps {
   /** Path of the page, e.g. "/_rempart/retry.html". */
   readonly pagePath: string;
@@ -29,9 +30,11 @@ export interface RetryPageBucketProps {
  * to CloudFront through origin access control. Share one between distributions.
  */
 export class RetryPageBucket extends Construct {
+  /** The bucket holding the page. */
   public readonly bucket: s3.Bucket;
   /** Origin for `ResilientDistribution.retryPage`. */
   public readonly origin: cloudfront.IOrigin;
+  /** Path of the page, for `ResilientDistribution.retryPage.path`. */
   public readonly pagePath: string;
 
   constructor(scope: Construct, id: string, props: RetryPageBucketProps) {

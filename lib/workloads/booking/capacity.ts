@@ -11,8 +11,9 @@ export const CAPACITY_HEADROOM = 1.5;
 export interface BookingCapacity {
   /** The crowd at its peak, people per second arriving at the edge. */
   readonly peakPeoplePerSecond: number;
-  /** The crowd's reads and writes at CloudFront. */
+  /** The crowd's reads at CloudFront. */
   readonly edgeReadsPerSecond: number;
+  /** The crowd's writes at CloudFront, before the waiting room holds anyone back. */
   readonly edgeWritesPerSecond: number;
   /**
    * People per second let through to the booking pages and API: the waiting room's pace (each
@@ -32,7 +33,9 @@ export interface BookingCapacity {
 
 /** What the arithmetic reads from the booking section. */
 export interface BookingCapacityInput {
+  /** The declared surge: who may come, how fast, how many reads and writes each. */
   readonly surge: BookingSection['surge'];
+  /** Whether the waiting room paces the crowd (it changes what reaches the origins). */
   readonly waitingRoom: Pick<BookingSection['waitingRoom'], 'enabled'>;
 }
 
@@ -76,6 +79,7 @@ export const READS_PER_BOOKING = 0;
  * consistent read (half a read unit).
  */
 export const ADMISSION_WRITES_PER_REQUEST = 1;
+/** Read units of that one eventually consistent read of the person's counters (half a unit). */
 export const ADMISSION_READ_UNITS_PER_REQUEST = 0.5;
 /**
  * Wall time of one write authorization (token check with cached keys, one read, one MRSC write);
@@ -95,31 +99,39 @@ export const HEALTH_RESERVED_CONCURRENCY = 5;
 
 /** Every capacity setting of the booking workload, per application Region. */
 export interface BookingSettings {
+  /** The figures the settings are derived from. */
   readonly capacity: BookingCapacity;
   /** API Gateway stage throttling (the whole stage). */
   readonly apiRateLimit: number;
+  /** Burst of the stage throttle, at most the account's burst quota. */
   readonly apiBurstLimit: number;
   /** Method throttling of POST /bookings: the crowd's write rate, queued, never more. */
   readonly writeRateLimit: number;
+  /** Burst of the write throttle, at most the stage's. */
   readonly writeBurstLimit: number;
   /** SQS event source MaximumConcurrency of the worker. */
   readonly workerMaxConcurrency: number;
   /** Reserved concurrency of the worker (above its MaximumConcurrency, as AWS advises). */
   readonly workerReservedConcurrency: number;
+  /** Messages per worker invocation (`worker.batchSize`). */
   readonly workerBatchSize: number;
+  /** Worker timeout (`worker.timeoutSeconds`). */
   readonly workerTimeoutSeconds: number;
   /** Queue visibility timeout: 6 × the function timeout (AWS guidance for SQS event sources). */
   readonly visibilityTimeoutSeconds: number;
+  /** Deliveries before a message goes to the dead-letter queue (`worker.maxReceiveCount`). */
   readonly maxReceiveCount: number;
-  /** Reserved concurrency of the catalogue (centres, slots) and status functions. */
+  /** Reserved concurrency of the catalogue function (centres, slots). */
   readonly catalogueReservedConcurrency: number;
+  /** Reserved concurrency of the status function: half the catalogue's, at least 5. */
   readonly statusReservedConcurrency: number;
   /** Reserved concurrency of the write authorizer (every POST and DELETE, never cached). */
   readonly writeAuthorizerReservedConcurrency: number;
   /** Reserved concurrency of the read authorizer (personal status reads; cached per token). */
   readonly readAuthorizerReservedConcurrency: number;
-  /** Table throughput both Regions' workers, the admission gate and readers may need together. */
+  /** Table write units both Regions' workers and the write authorizer may need together. */
   readonly tableWriteUnitsPerSecond: number;
+  /** Table read units the write authorizer and the readers need with a cold cache. */
   readonly tableReadUnitsPerSecond: number;
   /** Undefined when `warmThroughput` is off. */
   readonly warmThroughput?: { readonly readUnitsPerSecond: number; readonly writeUnitsPerSecond: number };
@@ -207,10 +219,7 @@ export function bookingSettings(booking: BookingSection, activeRegions = 2): Boo
   };
 }
 
-/**
- * Check the derived settings against the account's quotas. Returns one message per problem, each
- * naming the configuration field and the fix; empty when everything fits.
- */
+/** One way the derived settings exceed the account's quotas, and the configuration field to change. */
 export interface CapacityProblem {
   /** Configuration field at fault, relative to the booking section, e.g. "surge.workerBookingsPerSecond". */
   readonly field: string;
@@ -218,6 +227,12 @@ export interface CapacityProblem {
   readonly message: string;
 }
 
+/**
+ * Check the derived settings against the account's quotas (API Gateway, Lambda concurrency with the
+ * waiting room's functions, SQS event source concurrency, table throughput). Returns one problem per
+ * quota exceeded, each naming the configuration field and the fix; empty when everything fits. The
+ * configuration schema calls it, so that `cdk synth` names the field instead of failing at deploy.
+ */
 export function bookingSettingsProblems(booking: BookingSection, activeRegions = 2): CapacityProblem[] {
   const s = bookingSettings(booking, activeRegions);
   const q = booking.quotas;

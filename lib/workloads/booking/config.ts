@@ -184,6 +184,11 @@ export const bookingSectionFields = z.strictObject({
   waitingRoom: bookingWaitingRoomSchema,
 });
 
+/**
+ * The `booking` section as typed (surge, worker, quotas, identity, limits, waiting room). The
+ * validated configuration holds it with the derived `settings` added (`bookingSettings()`). Field by field:
+ * docs/configuration.md, "Booking".
+ */
 export type BookingSection = z.infer<typeof bookingSectionFields>;
 
 /** Example public service: the January 2021 vaccination opening for people over 75. */

@@ -16,6 +16,7 @@ import {
 import { ReplicatedBucket } from '../../constructs/replicated-bucket/replicated-bucket';
 import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
+/** Props of {@link BookingDataStack}, one per application Region. */
 export interface BookingDataStackProps extends RempartStackProps {
   /** True in the Region that owns the global table definition (its replicas are declared there). */
   readonly isPrimary: boolean;
@@ -29,6 +30,7 @@ export function bookingNames(config: RempartConfig) {
     dataKeyAlias: `alias/${prefix}-${config.service.stage}/booking-data`,
     siteKeyAlias: `alias/${prefix}-${config.service.stage}/booking-site`,
     identityKeyAlias: `alias/${prefix}-${config.service.stage}/booking-identity`,
+    /** The site bucket of a Region: bucket names are global, so account and Region make it unique. */
     siteBucketName: (account: string, region: string) =>
       `${prefix}-${config.service.stage}-booking-site-${account}-${region}`,
   };
@@ -45,6 +47,7 @@ export function bookingNames(config: RempartConfig) {
  * table and bucket name the secondary's key aliases and bucket.
  */
 export class BookingDataStack extends RempartStack {
+  /** Whether this Region declares the global table (`props.isPrimary`). */
   public readonly isPrimary: boolean;
   /** Customer-managed key for this Region's booking data at rest. */
   public readonly dataKey: kms.IKey;
@@ -52,6 +55,7 @@ export class BookingDataStack extends RempartStack {
   public readonly table: dynamodb.ITableV2;
   /** The global table construct; defined in the primary Region only. */
   public readonly store?: GlobalTableStore;
+  /** Name of the booking table, the same in every Region. */
   public readonly tableName: string;
   /** Static front end, served by CloudFront through origin access control. */
   public readonly siteBucket: s3.IBucket;

@@ -5,15 +5,19 @@
 
 /** What the arithmetic needs; structurally a subset of the ENT configuration section. */
 export interface EntCapacityInput {
+  /** The school-morning surge, in logins per second, and the requests each login brings. */
   readonly surge: {
     readonly peakLoginsPerSecond: number;
     readonly offPeakLoginsPerSecond: number;
     readonly requestsPerLogin: number;
   };
+  /** What one task carries, measured by a load test. */
   readonly task: { readonly loginsPerSecondPerTask: number };
+  /** Share of a task's capacity target tracking aims at, and the task ceiling. */
   readonly scaling: { readonly targetUtilization: number; readonly maxTasks: number };
 }
 
+/** Task counts and the scaling target derived from the ENT surge; the service stack applies them as is. */
 export interface EntCapacity {
   /** Tasks that carry the morning peak when every zone is up. */
   readonly peakTasks: number;
@@ -60,6 +64,11 @@ export function staticStabilityFloor(needed: number, zones = 3): number {
   return n;
 }
 
+/**
+ * The ENT's task counts: enough at peak and off peak, floors that survive the loss of a zone
+ * (static stability: new tasks take minutes to start, too late for a school morning), and the
+ * per-task request target. Computed once at configuration load.
+ */
 export function entCapacity(input: EntCapacityInput, zones = 3): EntCapacity {
   const perTask = input.task.loginsPerSecondPerTask;
   const peakTasks = tasksFor(input.surge.peakLoginsPerSecond, perTask);

@@ -149,7 +149,7 @@ export const entScalingSchema = z.strictObject({
   targetUtilization: z.number().gt(0).max(0.9, 'leaves no headroom above 90%. Fix: use e.g. 0.7'),
   /** Average CPU target of the service, in percent. */
   cpuTargetPercent: z.number().int().min(10).max(90),
-  /** Maximum tasks per Region, ≥ the static-stability floor at peak (see ent-capacity.ts). */
+  /** Maximum tasks per Region, ≥ the static-stability floor at peak (see `staticStabilityFloor`). */
   maxTasks: positiveInt,
   /**
    * Load balancer capacity units reserved ahead of the surge (ALB capacity reservation, billed).
@@ -380,6 +380,11 @@ export const entSectionSchema = z
   // Derived once, here: the service stack and the capacity report read it, never recompute it.
   .transform((e) => ({ ...e, capacity: entCapacity(e) }));
 
+/**
+ * The validated `ent` section (image, task, surge, scaling, network, documents, queue), with the
+ * derived `capacity` added at load (`entCapacity()`). Field by field: docs/configuration.md, "ENT
+ * (school portal)".
+ */
 export type EntSection = z.infer<typeof entSectionSchema>;
 
 /** `<name>@sha256:<64 hex>`: an image pinned to one build, whatever later happens to its tags. */

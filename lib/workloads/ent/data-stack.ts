@@ -13,6 +13,7 @@ import {
 import { ReplicatedBucket } from '../../constructs/replicated-bucket/replicated-bucket';
 import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
+/** Props of {@link EntDataStack}, one per application Region. */
 export interface EntDataStackProps extends RempartStackProps {
   /** True in the Region that owns the global table definition. */
   readonly isPrimary: boolean;
@@ -23,6 +24,7 @@ export const entNames = {
   /** KMS alias of the ENT data key, the same in every Region. */
   dataKeyAlias: (config: RempartConfig) =>
     `alias/${config.service.name.toLowerCase()}/${config.service.stage}/ent-data`,
+  /** Name of the sessions table, the same in every Region (replicas are found by it). */
   sessionsTable: (config: RempartConfig) => `${config.service.name}-${config.service.stage}-ent-sessions`,
   /** Bucket names are global: account and Region make them unique. */
   documentsBucket: (config: RempartConfig, region: string, account: string = Aws.ACCOUNT_ID) =>
@@ -39,6 +41,7 @@ export const entNames = {
  * replica key alias), then the primary's (see `composeRempart`).
  */
 export class EntDataStack extends RempartStack {
+  /** Whether this Region declares the global table (`props.isPrimary`). */
   public readonly isPrimary: boolean;
   /** Customer-managed key for this Region's ENT data at rest. */
   public readonly dataKey: kms.IKey;

@@ -12,7 +12,9 @@ export * from './service-stack';
 
 /** The ENT workload's stacks in one application Region. */
 export interface EntRegion extends WorkloadRegion {
+  /** The Region's stateful stack. */
   readonly data: EntDataStack;
+  /** The Region's service stack. */
   readonly service: EntServiceStack;
 }
 

@@ -28,6 +28,7 @@ import { nagForm } from '../../constructs/replicated-bucket/private/nag-form';
 import type { EntDataStack } from './data-stack';
 import { RempartStack, type RempartStackProps } from '../../platform/rempart-stack';
 
+/** Props of {@link EntServiceStack}, one per application Region. */
 export interface EntServiceStackProps extends RempartStackProps {
   /** Same-Region stateful stack: key, sessions table, documents and access-logs buckets. */
   readonly data: EntDataStack;
@@ -57,9 +58,11 @@ export const entOriginNames = {
 export class EntServiceStack extends RempartStack {
   /** Shared key of every log group in this stack. */
   public readonly logKey: kms.IKey;
+  /** The ENT product on Fargate behind its load balancer. */
   public readonly web: AutoscaledWebService;
   /** Internet-facing ALB in the ingress subnets (CloudFront origin-facing addresses only, origin secret required). */
   public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** The tasks' target group. */
   public readonly targetGroup: elbv2.IApplicationTargetGroup;
   /** This Region's pinned origin name (alias of its load balancer, on its certificate). */
   public readonly originDomainName: string;
@@ -69,10 +72,13 @@ export class EntServiceStack extends RempartStack {
   public readonly originHeaderName: string;
   /** Secrets Manager name of the header value (replicated to us-east-1 for the distribution). */
   public readonly originSecretName: string;
+  /** The origin secret (its value is the header's). */
   public readonly originSecret: secretsmanager.Secret;
+  /** The Fargate service. */
   public readonly service: ecs.FargateService;
   /** Heavy writes (homework submissions, messages). */
   public readonly queue: sqs.IQueue;
+  /** Heavy writes that kept failing. */
   public readonly deadLetterQueue: sqs.IQueue;
   /** Figures the scaling settings were derived from. */
   public readonly capacity: EntCapacity;

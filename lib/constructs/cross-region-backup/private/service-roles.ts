@@ -4,7 +4,9 @@ import type { Construct } from 'constructs';
 
 /** Names (with `*` wildcards) of the DynamoDB tables and S3 buckets a role may touch. */
 export interface ResourceNames {
+  /** DynamoDB table names, e.g. "rempart-booking-*"; `[]` for none. */
   readonly tableNames: readonly string[];
+  /** S3 bucket names, e.g. "rempart-documents-*"; `[]` for none. */
   readonly bucketNames: readonly string[];
 }
 

@@ -1,3 +1,4 @@
+/** The two values the retry page shows; everything else in it is fixed text, French then English. */
 export interface RetryPageContent {
   /** Service name shown in the title, e.g. "Prise de rendez-vous". */
   readonly serviceName: string;
