@@ -324,7 +324,7 @@ export const CONTROL_TOWER_EQUIVALENTS: readonly Equivalent[] = [
       p.SourceArn !== undefined &&
       p.FunctionUrlAuthType === undefined,
     reason:
-      'A service principal bound to one source ARN (the REST API of this account, built with Fn::Join); CT.LAMBDA.PR.2 only recognises a literal string or a plain Ref/GetAtt as SourceArn.',
+      'A service principal bound to one source ARN built with Fn::Join (an execute-api ARN of a REST API of this account); CT.LAMBDA.PR.2 only recognises a literal string or a Ref/GetAtt of a resource of the same template as SourceArn.',
   },
   {
     rule: 'ecs_container_insights_enabled_check',

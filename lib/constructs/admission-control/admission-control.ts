@@ -32,6 +32,7 @@ import {
 import { InvocationKind, RempartFunction } from '../rempart-function/rempart-function';
 import { ADMISSION_API_PREFIX, ADMISSION_KIDS, type AdmissionKid } from './contract';
 import type { AdmissionEdgeGate } from './edge/admission-edge-gate';
+import type { FailOpenRegionSignals } from './edge/admission-fail-open-switch';
 import { joinRequestTemplates, joinResponseTemplate } from './private/join-templates';
 import {
   admissionMetrics,
@@ -134,8 +135,9 @@ export interface AdmissionControlProps {
   /** Cursor lag at which the stuck-cursor alarm fires. @default - 3 steps, at least 60 s */
   readonly stuckCursorAfter?: Duration;
   /**
-   * ARN of the event bus (in the edge Region) where the fail-open switch listens: the state changes
-   * of the stuck-cursor alarm and of `regionUnhealthyAlarmArns` are forwarded there.
+   * ARN of the event bus (in the edge Region) where the fail-open switch listens
+   * (`AdmissionFailOpenSwitch.eventBusArn`): the state changes of the stuck-cursor alarm and of
+   * `regionUnhealthyAlarmArns` are forwarded there.
    * @default - no forwarding (wire the switch yourself from `failOpenSignals`)
    */
   readonly failOpenEventBusArn?: string;
@@ -304,6 +306,12 @@ export function admissionControlPropsProblems(props: AdmissionControlProps, stac
       `maxReceiveCount is ${props.maxReceiveCount}. Fix: use a whole number from 1 to 100, e.g. 3`,
     );
   }
+  const bus = props.failOpenEventBusArn;
+  if (bus !== undefined && !Token.isUnresolved(bus) && !EVENT_BUS_ARN.test(bus)) {
+    problems.push(
+      `failOpenEventBusArn is "${bus}", not an event bus ARN. Fix: use the fail-open switch's eventBusArn, arn:aws:events:<edge region>:<account>:event-bus/<name>`,
+    );
+  }
   if (props.edgeGate && props.edgeGate.currentKid !== props.signingKey.kid) {
     problems.push(
       `signingKey.kid is "${props.signingKey.kid}" but the edge gate's current slot is "${props.edgeGate.currentKid}". Fix: sign with the edge gate's currentKid`,
@@ -343,6 +351,8 @@ export function admissionControlPropsProblems(props: AdmissionControlProps, stac
   }
   return problems;
 }
+
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._-]+$/;
 
 /** Settings problems speak of settings; say which prop sets each. */
 function propName(problem: string): string {
@@ -426,6 +436,8 @@ export class AdmissionControl extends Construct {
   public readonly alarms: readonly cloudwatch.Alarm[];
   /** Alarm ARNs the fail-open switch listens to (stuck cursor, then this Region's health alarms). */
   public readonly failOpenSignals: readonly string[];
+  /** The same signals, as one Region of `AdmissionFailOpenSwitch`'s `regions`. */
+  public readonly failOpenRegion: FailOpenRegionSignals;
   /** Rule forwarding `failOpenSignals` state changes to `failOpenEventBusArn`, when set. */
   public readonly failOpenRule?: events.Rule;
   public readonly metrics: AdmissionMetrics;
@@ -686,6 +698,11 @@ export class AdmissionControl extends Construct {
       }
     }
     this.failOpenSignals = [this.stuckCursorAlarm.alarmArn, ...(props.regionUnhealthyAlarmArns ?? [])];
+    this.failOpenRegion = {
+      region: stack.region,
+      stuckCursorAlarmArn: this.stuckCursorAlarm.alarmArn,
+      healthAlarmArns: [...(props.regionUnhealthyAlarmArns ?? [])],
+    };
     if (props.failOpenEventBusArn) {
       this.failOpenRule = new events.Rule(this, 'FailOpenSignals', {
         description: `Forwards the waiting room's fail-open signals of ${stack.region} to the edge switch`,

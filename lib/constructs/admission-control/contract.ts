@@ -177,6 +177,12 @@ export const KVS_EVENT_ID = 'adm:event';
 /** `on` or `off`: the alarm-driven fail-open switch. `on` lets path classes whose failure policy is `open` through. */
 export const KVS_FAIL_OPEN = 'adm:failopen';
 export const FAIL_OPEN_VALUES = ['on', 'off'] as const;
+/**
+ * `on` or `off`: the alarms' verdict the fail-open switch last applied (its memory; the edge never
+ * reads it). The switch writes `adm:failopen` only when this verdict changes, so a value an operator
+ * forces by hand holds until the alarms say otherwise. Written by the switch, not at deploy.
+ */
+export const KVS_FAIL_OPEN_VERDICT = 'adm:failopen:verdict';
 /** Operator override of one path class (see `AdmissionMode`). */
 export function kvsPathMode(pathClass: string): string {
   return `${KVS_PATH_MODE_PREFIX}${pathClass}`;

@@ -48,6 +48,8 @@ export function bookingAdmissionNames(config: RempartConfig) {
     signingKeySecretName: (kid: AdmissionKid) => `${prefix}/signing-key-${kid}`,
     currentKid,
     replicaKeyAlias: bookingNames(config).identityKeyAlias,
+    // The edge fail-open switch's bus (us-east-1): each Region forwards its alarm state changes there.
+    failOpenEventBusName: `${config.service.name.toLowerCase()}-${config.service.stage}-booking-admission-failopen`,
   };
 }
 
@@ -336,6 +338,13 @@ export class BookingApiStack extends RempartStack {
         accountBurstQuota: config.booking.quotas.apiGatewayBurst,
         queueKey: data.dataKey,
         logEncryptionKey: this.logKey,
+        // By name: the edge stack, which holds the switch and its bus, deploys after this one.
+        failOpenEventBusArn: this.formatArn({
+          service: 'events',
+          region: config.regions.edge,
+          resource: 'event-bus',
+          resourceName: names.failOpenEventBusName,
+        }),
         // By name: the health alarm lives in the Region's resilience stack, which depends on this one.
         regionUnhealthyAlarmArns: [
           this.formatArn({

@@ -1,6 +1,7 @@
 import { Annotations, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,6 +14,10 @@ import {
   WAITING_PAGE_PREFIX,
 } from '../../constructs/admission-control/contract';
 import { AdmissionEdgeGate } from '../../constructs/admission-control/edge/admission-edge-gate';
+import {
+  AdmissionFailOpenSwitch,
+  type FailOpenRegionSignals,
+} from '../../constructs/admission-control/edge/admission-fail-open-switch';
 import { waitingPageObjects } from '../../constructs/admission-control/edge/waiting-page/waiting-page';
 import { GlobalTableStore } from '../../constructs/global-table-store/global-table-store';
 import type {
@@ -171,6 +176,7 @@ export const bookingWorkload: Workload = {
           siteBucketName: r.data.siteBucket.bucketName,
           originHeaderName: r.api.apiOrigin.headerName,
           originSecretName: r.api.apiOrigin.secretName,
+          admissionSignals: r.api.admission?.failOpenRegion,
         })),
       ),
     };
@@ -194,6 +200,12 @@ export interface BookingEdgeOrigin {
   readonly originHeaderName: string;
   /** Secrets Manager name of the header value, replicated to us-east-1 (`RegionalApiOrigin.secretName`). */
   readonly originSecretName: string;
+  /**
+   * The Region's waiting-room alarms (`AdmissionControl.failOpenRegion`), read by the edge fail-open
+   * switch. The switch is made only when every Region gives them.
+   * @default - none: no alarm-driven switch (fail open by hand, docs/runbooks/opening-day.md)
+   */
+  readonly admissionSignals?: FailOpenRegionSignals;
 }
 
 /**
@@ -222,6 +234,8 @@ export function bookingEdgeSpec(
 
 /** Id of the booking waiting room's edge gate in the edge stack. */
 export const BOOKING_ADMISSION_GATE_ID = 'BookingAdmissionGate';
+/** Id of the booking waiting room's alarm-driven fail-open switch in the edge stack. */
+export const BOOKING_FAIL_OPEN_SWITCH_ID = 'BookingAdmissionFailOpen';
 
 /**
  * The waiting room's edge half (when `booking.waitingRoom.enabled`): the gate, its routes (status and
@@ -276,6 +290,23 @@ function bookingWaitingRoom(
     })),
     logEncryptionKey: edgeStack.logKey,
   });
+  const signals = regions.flatMap((r) => (r.admissionSignals ? [r.admissionSignals] : []));
+  if (signals.length > 0 && signals.length < regions.length) {
+    throw new Error(
+      `booking edge routing: only ${signals.map((s) => s.region).join(', ')} of ${regions.map((r) => r.region).join(', ')} give the waiting room's alarms, but the fail-open switch needs every Region's. Fix: give admissionSignals for every Region, or for none`,
+    );
+  }
+  if (signals.length > 0) {
+    // Next to the gate: its store is what the switch writes. The Regions forward their alarm state
+    // changes to its bus by name (bookingAdmissionNames), since this stack deploys after them.
+    new AdmissionFailOpenSwitch(scope, BOOKING_FAIL_OPEN_SWITCH_ID, {
+      gate,
+      regions: signals,
+      eventBusName: names.failOpenEventBusName,
+      alarmAction: new cloudwatchActions.SnsAction(edgeStack.alarmTopic),
+      logEncryptionKey: edgeStack.logKey,
+    });
+  }
   const page = edgeStack.addStaticPages('BookingWaitingPage', waitingPageObjects());
   const base = ADMISSION_API_PREFIX.replace(/\/$/, '');
   return {

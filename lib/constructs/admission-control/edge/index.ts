@@ -1,4 +1,5 @@
 export * from './admission-edge-gate';
+export * from './admission-fail-open-switch';
 export {
   ADMISSION_GATE_SOURCE,
   SIGNING_KEY_LENGTH,
