@@ -8,8 +8,13 @@ import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { DataKey, GlobalTableConsistency, QueueBackedWriteApi } from '../lib'; // in your app: from 'rempart'
-import { AdmissionControl, AdmissionEdgeGate } from '../lib/constructs/admission-control'; // idem
+import {
+  AdmissionControl,
+  AdmissionEdgeGate,
+  DataKey,
+  GlobalTableConsistency,
+  QueueBackedWriteApi,
+} from '../lib'; // in your app: from 'rempart'
 
 const REGION = 'eu-west-3';
 const SIGNING_KEY_ALIAS = 'alias/my-service/admission-keys';

@@ -32,6 +32,7 @@ export * from './compliance/key-policy-check';
 export * from './compliance/nag-packs';
 export * from './compliance/resilience';
 export * from './constructs/access-logs-bucket/access-logs-bucket';
+// The waiting room's index lists its public part, and says what it leaves out.
 export * from './constructs/admission-control';
 export * from './constructs/autoscaled-web-service/autoscaled-web-service';
 export * from './constructs/chaos-experiments';
@@ -96,7 +97,8 @@ export * from './platform/resilience-stack';
 export * from './platform/workload';
 export * from './rempart-app';
 export * from './workloads';
-// Not `./workloads/booking/section`: `bookingSectionSchema` is the booking section's zod schema (see ENT).
+// Not `./workloads/booking/section`: `bookingSectionSchema` is the booking section's zod schema (see
+// ENT); the booking index leaves out the schemas of its section's parts too.
 export * from './workloads/booking';
 // Left out: the zod schemas of the ENT section (`entSectionSchema`, `entSurgeSchema`, …), as for
 // every section: the validated configuration is read through `RempartConfig` / `EntSection`, and

@@ -294,12 +294,22 @@ function referencesOf(value: unknown, found: Set<string> = new Set()): Set<strin
   return found;
 }
 
-interface Equivalent {
+/**
+ * A Control Tower Guard rule that misreads a template Rempart writes, and the property test that
+ * proves the control's intent met instead. Listed in `CONTROL_TOWER_EQUIVALENTS`, so that an auditor
+ * reads each exception, its test and its reason in one place.
+ */
+export interface ControlTowerEquivalent {
   /** Guard rule name, as the plugin reports it. */
   readonly rule: string;
+  /** CloudFormation resource type the rule reads, e.g. "AWS::SQS::Queue"; other types are not tested. */
   readonly type: string;
-  /** True when the synthesized properties prove the control's intent. */
+  /**
+   * The property test: true when the resource's synthesized properties prove the control's intent.
+   * A resource that fails it stays reported.
+   */
   readonly proves: (properties: Record<string, unknown>) => boolean;
+  /** Recorded as the acknowledgement reason on each resource that passes `proves`. */
   readonly reason: string;
 }
 
@@ -307,7 +317,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Guard rules that misread templates Rempart writes, with the property test that proves compliance. */
-export const CONTROL_TOWER_EQUIVALENTS: readonly Equivalent[] = [
+export const CONTROL_TOWER_EQUIVALENTS: readonly ControlTowerEquivalent[] = [
   {
     rule: 'sqs_queue_encrypted_check',
     type: 'AWS::SQS::Queue',

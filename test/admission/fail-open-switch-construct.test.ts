@@ -12,11 +12,11 @@ import {
   AdmissionFailOpenSwitch,
   admissionControlPropsProblems,
   admissionFailOpenSwitchPropsProblems,
-  KVS_FAIL_OPEN,
   type AdmissionControlProps,
   type AdmissionFailOpenSwitchProps,
   type FailOpenRegionSignals,
 } from '../../lib/constructs/admission-control';
+import { KVS_FAIL_OPEN } from '../../lib/constructs/admission-control/contract';
 import { CloudWatchAlarmStates } from '../../lambda/admission-edge/adapters/cloudwatch-alarms';
 import { KeyValueSwitchStore } from '../../lambda/admission-edge/adapters/switch-store';
 import { FAIL_OPEN_SETTINGS_ENV, parseFailOpenSettings } from '../../lambda/admission-edge/domain/fail-open';

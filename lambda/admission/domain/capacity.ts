@@ -10,16 +10,27 @@ export interface AdmissionLoadInput {
   readonly peakJoinsPerSecond: number;
   /** Cursor pace: people admitted (and entering) per second. */
   readonly admitPerSecond: number;
+  /** Regions that take joins (`AdmissionSettings.regions`, counted). */
   readonly regions: number;
+  /** Join counters per Region (`AdmissionSettings.shardsPerRegion`). */
   readonly shardsPerRegion: number;
   /** Messages per join-consumer invocation (SQS batch size): one counter write per batch. */
   readonly consumerBatchSize: number;
+  /** Controller step: the cursor is written once per step, plus once per bucket sealed. */
   readonly stepSeconds: number;
+  /** Arrival bucket width: every counter is sealed once per bucket. */
   readonly bucketSeconds: number;
+  /** Cohorts (each has its own counters). */
   readonly cohorts: number;
+  /** Entry-record items per step (`redeemShardsFor`). */
   readonly redeemShards: number;
 }
 
+/**
+ * Writes per second on the busiest item of each kind. DynamoDB caps one item's partition at 1,000
+ * write units per second whatever the table's capacity, so this, not the table, bounds the surge a
+ * waiting room can take.
+ */
 export interface AdmissionLoad {
   /**
    * Block reservations per second on one join counter, when ONE Region takes every join (the other
@@ -40,6 +51,10 @@ export interface AdmissionLoad {
   readonly hottest: 'join counter' | 'ticket partition' | 'entry record' | 'cursor';
 }
 
+/**
+ * The write load of each admission item kind at a surge, for `AdmissionControl` to refuse settings
+ * that would make one item hot (above `MAX_ITEM_WRITES_PER_SECOND`) before anyone queues.
+ */
 export function admissionLoad(input: AdmissionLoadInput): AdmissionLoad {
   const batches = input.peakJoinsPerSecond / Math.max(1, input.consumerBatchSize);
   const joinCounterWritesPerSecond = batches / input.shardsPerRegion;

@@ -12,18 +12,25 @@ import type { AdmissionSettings } from './settings';
  * ticket's position; nothing is rewritten per person.
  */
 
+/** The people of one join-counter slot inside a group. */
 export interface SlotRange {
   /** Offset of the slot's first person inside the group. */
   readonly offset: number;
+  /** People in the slot (the sealed counter's value). */
   readonly count: number;
 }
 
+/** One group of a sealed bucket: a cohort's pre-opening draw, or its arrivals in the bucket. */
 export interface GroupDoc {
+  /** `P.<cohort>` for a draw, `A.<bucket>.<cohort>` for arrivals: the key of its join counters. */
   readonly key: string;
+  /** `draw`: positions permuted with `seed`; `arrivals`: positions in counter order. */
   readonly kind: GroupKind;
+  /** The cohort the group's people joined. */
   readonly cohort: string;
   /** People ahead of this group in the whole line. */
   readonly start: number;
+  /** People in the group. */
   readonly count: number;
   /** By `<region>#<shard>`, only slots that hold someone. */
   readonly slots: Readonly<Record<string, SlotRange>>;
@@ -31,7 +38,12 @@ export interface GroupDoc {
   readonly seed?: string;
 }
 
+/**
+ * The immutable, published document of one sealed arrival bucket: from it and a ticket's coordinates
+ * anyone computes the ticket's position, so nothing is rewritten per person.
+ */
 export interface BucketDoc {
+  /** Bucket index, counted from the opening in steps of `bucketSeconds`. */
   readonly bucket: number;
   /** People ahead of this bucket. */
   readonly base: number;

@@ -16,6 +16,11 @@ export interface CohortSetting {
   readonly delaySeconds: number;
 }
 
+/**
+ * Everything the admission functions need to agree on, computed once from `AdmissionControlProps` and
+ * given to every function as the same JSON: two Regions with different settings would order the line
+ * differently.
+ */
 export interface AdmissionSettings {
   /** Event id (1-64 of [A-Za-z0-9_-]); also the key prefix of every item and the cookie's event. */
   readonly eventId: string;
@@ -184,6 +189,7 @@ export const ADMISSION_DEFAULTS = {
   cohorts: [{ id: 'general', delaySeconds: 0 }] as readonly CohortSetting[],
 } as const;
 
+/** The settings `admissionSettings` completes: the four without a default are required. */
 export type AdmissionSettingsInput = Pick<
   AdmissionSettings,
   'eventId' | 'openingAt' | 'regions' | 'admitPerSecond'

@@ -61,6 +61,12 @@ export interface AdmissionSigningKey {
   readonly kid: AdmissionKid;
 }
 
+/**
+ * Props of `AdmissionControl`. The pace (`admitPerSecond`) and the crowd (`peakJoinsPerSecond`) are
+ * derived by the caller from the protected service's capacity and the declared surge, so that the
+ * waiting room admits exactly what the service absorbs; the other settings have defaults sized for a
+ * national opening. `admissionControlPropsProblems` checks them all, at synth or at configuration load.
+ */
 export interface AdmissionControlProps {
   /** Event id, 1-64 of [A-Za-z0-9_-]: key prefix of the items and the admission cookie's event. */
   readonly eventId: string;
@@ -162,10 +168,15 @@ export interface AdmissionConcurrency {
   readonly joinConsumerMaximum: number;
   /** Reserved for the join consumer: its maximum plus 10 % (at least 2), as AWS advises. */
   readonly joinConsumer: number;
+  /** Reserved for the controller: a scheduled run plus one that overlaps it. */
   readonly controller: number;
+  /** Reserved for the sweep: one run at a time. */
   readonly sweep: number;
+  /** Reserved for status, ticket and position reads, most of which the edge cache answers. */
   readonly origin: number;
+  /** Reserved for entries: the pace with room for retries and replays. */
   readonly enter: number;
+  /** The sum, to add to the Region's Lambda concurrency check. */
   readonly total: number;
 }
 
@@ -409,11 +420,15 @@ export class AdmissionControl extends Construct {
   public readonly settings: AdmissionSettings;
   /** The `/admission` resource of `restApi`. */
   public readonly apiResource: apigateway.Resource;
+  /** POST /admission/join: API Gateway straight to `queue`, with no function to scale. */
   public readonly joinMethod: apigateway.Method;
+  /** POST /admission/enter: the only method that issues admission cookies. */
   public readonly enterMethod: apigateway.Method;
   /** Joins waiting to be recorded, and the ones that could not be. */
   public readonly queue: sqs.Queue;
+  /** Joins that failed `maxReceiveCount` deliveries; watched by `deadLetterAlarm`. */
   public readonly deadLetterQueue: sqs.Queue;
+  /** Key of `queue` and `deadLetterQueue` (`queueKey` prop, or a new one). */
   public readonly queueKey: kms.IKey;
   /** The table holding the waiting room's items (under `tableKeyPrefix`). */
   public readonly table: dynamodb.ITableV2;
@@ -421,12 +436,15 @@ export class AdmissionControl extends Construct {
   public readonly tableStore?: GlobalTableStore;
   /** Prefix of every item the waiting room writes: `ADM#<eventId>`. */
   public readonly tableKeyPrefix: string;
+  /** Records queued joins as tickets. */
   public readonly joinConsumer: RempartFunction;
   /** Scheduled every minute; steps every `step`. */
   public readonly controller: RempartFunction;
+  /** Deletes expired items hour by hour, every ten minutes (no TTL under multi-Region strong consistency). */
   public readonly sweeper: RempartFunction;
   /** Status, ticket and position reads. */
   public readonly originFunction: RempartFunction;
+  /** Exchanges a served ticket's secret for the admission cookie; the only reader of the signing key. */
   public readonly enterFunction: RempartFunction;
   /** Fires when the cursor has not moved (or a due bucket has not been sealed) for `stuckCursorAfter`. */
   public readonly stuckCursorAlarm: cloudwatch.Alarm;
@@ -440,6 +458,7 @@ export class AdmissionControl extends Construct {
   public readonly failOpenRegion: FailOpenRegionSignals;
   /** Rule forwarding `failOpenSignals` state changes to `failOpenEventBusArn`, when set. */
   public readonly failOpenRule?: events.Rule;
+  /** The metrics the functions publish, for alarms and dashboards of the caller's own. */
   public readonly metrics: AdmissionMetrics;
   /** People waiting, admitted/min, no-shows, cursor lag, alarm states: add them to a dashboard. */
   public readonly dashboardWidgets: readonly cloudwatch.IWidget[];

@@ -35,6 +35,7 @@ export const KVS_MAX_STORE_BYTES = 5 * 1024 * 1024;
  * sibling subdomain cannot plant or overwrite an admission.
  */
 export const ADMISSION_COOKIE_NAME = '__Host-rempart-admission';
+/** First field of the cookie value: a format change gets a new version, which the edge refuses until it knows it. */
 export const ADMISSION_COOKIE_VERSION = 'v1';
 
 /**
@@ -42,6 +43,7 @@ export const ADMISSION_COOKIE_VERSION = 'v1';
  * and leaves the old slot valid until every cookie signed with it has expired (see docs/waiting-room.md).
  */
 export const ADMISSION_KIDS = ['a', 'b'] as const;
+/** A key slot (`ADMISSION_KIDS`): names which of the two signing keys signed a cookie. */
 export type AdmissionKid = (typeof ADMISSION_KIDS)[number];
 
 /** The edge refuses a cookie whose expiry is further away than this, whatever the signature says. */
@@ -63,6 +65,7 @@ export interface AdmissionClaims {
   readonly admissionId: string;
 }
 
+/** The signed part of the cookie value: every field but the signature, in the order the edge reads them. */
 export function admissionCookiePayload(claims: AdmissionClaims): string {
   const { kid, eventId, expiresEpochSeconds, admissionId } = claims;
   return [ADMISSION_COOKIE_VERSION, kid, eventId, String(expiresEpochSeconds), admissionId].join('.');
@@ -78,6 +81,10 @@ export function signAdmissionCookie(claims: AdmissionClaims, key: string): strin
   return `${payload}.${hmac(payload, key)}`;
 }
 
+/**
+ * What `verifyAdmissionCookie` decided: the claims of a valid cookie, or why it was refused (each
+ * reason matches one check of the edge function, so a refusal seen at the origin can be traced).
+ */
 export type AdmissionVerdict =
   | { readonly ok: true; readonly claims: AdmissionClaims }
   | {
@@ -131,6 +138,7 @@ export function admissionSetCookie(cookieValue: string, maxAgeSeconds: number): 
   return `${ADMISSION_COOKIE_NAME}=${cookieValue}; Max-Age=${Math.floor(maxAgeSeconds)}; Path=/; Secure; HttpOnly; SameSite=Lax`;
 }
 
+/** Every reason the edge would refuse these claims whatever the signature; empty when they are acceptable. */
 export function admissionClaimsProblems(claims: AdmissionClaims): string[] {
   const problems: string[] = [];
   if (!isKid(claims.kid))
@@ -169,6 +177,7 @@ function hmac(payload: string, key: string): string {
 export function kvsSigningKey(kid: AdmissionKid): string {
   return `${KVS_SIGNING_KEY_PREFIX}${kid}`;
 }
+/** Prefix of the signing-key entries (`kvsSigningKey`). */
 export const KVS_SIGNING_KEY_PREFIX = 'adm:key:';
 /** The kid the origin signs new cookies with (the edge accepts both; kept for operators). */
 export const KVS_CURRENT_KID = 'adm:kid:current';
@@ -176,6 +185,7 @@ export const KVS_CURRENT_KID = 'adm:kid:current';
 export const KVS_EVENT_ID = 'adm:event';
 /** `on` or `off`: the alarm-driven fail-open switch. `on` lets path classes whose failure policy is `open` through. */
 export const KVS_FAIL_OPEN = 'adm:failopen';
+/** The values of `KVS_FAIL_OPEN` (and of `KVS_FAIL_OPEN_VERDICT`). */
 export const FAIL_OPEN_VALUES = ['on', 'off'] as const;
 /**
  * `on` or `off`: the alarms' verdict the fail-open switch last applied (its memory; the edge never
@@ -187,6 +197,7 @@ export const KVS_FAIL_OPEN_VERDICT = 'adm:failopen:verdict';
 export function kvsPathMode(pathClass: string): string {
   return `${KVS_PATH_MODE_PREFIX}${pathClass}`;
 }
+/** Prefix of the per-path-class mode entries (`kvsPathMode`). */
 export const KVS_PATH_MODE_PREFIX = 'adm:mode:';
 
 /**
@@ -196,6 +207,7 @@ export const KVS_PATH_MODE_PREFIX = 'adm:mode:';
  * - `closed`: send everyone to the waiting page (forced fail-closed, e.g. before the opening).
  */
 export const ADMISSION_MODES = ['gate', 'open', 'closed'] as const;
+/** The operator override of one path class (`ADMISSION_MODES`), in the store at `adm:mode:<pathClass>`. */
 export type AdmissionMode = (typeof ADMISSION_MODES)[number];
 
 /**
@@ -203,6 +215,7 @@ export type AdmissionMode = (typeof ADMISSION_MODES)[number];
  * `on`. Compiled into the function (the store is exactly what may be unavailable).
  */
 export const FAILURE_POLICIES = ['open', 'closed'] as const;
+/** What a path class does when the gate cannot decide (`FAILURE_POLICIES`): let through, or wait. */
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 
 /** Path class names appear in KVS keys: keep them short and safe. */
@@ -230,11 +243,15 @@ export const ADMISSION_API_PREFIX = '/admission/';
  * cache key.
  */
 export const ADMISSION_STATUS_PATH = '/admission/status';
+/** Edge cache lifetime of the status: short enough for pages to follow the cursor, long enough for the edge to answer nearly every poll. */
 export const STATUS_CACHE_SECONDS = 2;
 
+/** The states of the waiting room the page shows (`WaitingStatus.state`). */
 export const WAITING_STATES = ['before-opening', 'open', 'paused', 'closed'] as const;
+/** One of `WAITING_STATES`. */
 export type WaitingState = (typeof WAITING_STATES)[number];
 
+/** Body of `GET /admission/status`: one document for everyone, so that the edge cache answers the polls. */
 export interface WaitingStatus {
   readonly v: 1;
   readonly eventId: string;
@@ -255,10 +272,12 @@ export interface WaitingStatus {
  * post (no JavaScript, no field) answers 303 to `ADMISSION_POSITION_PATH` and sets the ticket cookie.
  */
 export const ADMISSION_JOIN_PATH = '/admission/join';
+/** JSON body of a join. */
 export interface JoinRequest {
   /** base64url (no padding) SHA-256 of a random secret the page keeps; only the secret redeems the ticket. */
   readonly secretHash: string;
 }
+/** Answer to a JSON join: the ticket id, to read the ticket with. */
 export interface JoinResponse {
   readonly ticketId: string;
 }
@@ -270,7 +289,9 @@ export interface JoinResponse {
  * it only while it does not know its position: one origin read per person, not per poll.
  */
 export const ADMISSION_TICKET_PATH_PREFIX = '/admission/ticket/';
+/** Cache lifetime of a ticket with no position yet: the longest a cached "no position" hides one just assigned. */
 export const TICKET_PENDING_CACHE_SECONDS = 5;
+/** Body of `GET /admission/ticket/<ticketId>`. */
 export interface WaitingTicket {
   readonly ticketId: string;
   readonly position: number | null;
@@ -290,6 +311,7 @@ export const TICKET_COOKIE_NAME = 'rempart-ticket';
  * JavaScript, once per refresh (`Cache-Control: private, max-age=<NOSCRIPT_REFRESH_SECONDS>`).
  */
 export const ADMISSION_POSITION_PATH = '/admission/position';
+/** Refresh period of the no-JavaScript page: one origin read per such person per period. */
 export const NOSCRIPT_REFRESH_SECONDS = 60;
 
 /**
@@ -298,6 +320,7 @@ export const NOSCRIPT_REFRESH_SECONDS = 60;
  * to `next`. The origin checks `sha256(secret)` against the ticket and `position <= nowServing`.
  */
 export const ADMISSION_ENTER_PATH = '/admission/enter';
+/** JSON body of an entry: the ticket and the secret whose hash it was joined with. */
 export interface EnterRequest {
   readonly ticketId: string;
   readonly secret: string;

@@ -45,6 +45,10 @@ export function bookingAdmissionNames(config: RempartConfig) {
   const currentKid: AdmissionKid = 'a';
   return {
     secretNamePrefix: prefix,
+    /**
+     * Name of one slot's secret: the edge gate names it `<secretNamePrefix>/signing-key-<kid>`, and
+     * each Region imports its replica by this name, since no reference can cross to the edge stack.
+     */
     signingKeySecretName: (kid: AdmissionKid) => `${prefix}/signing-key-${kid}`,
     currentKid,
     replicaKeyAlias: bookingNames(config).identityKeyAlias,

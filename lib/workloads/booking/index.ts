@@ -38,7 +38,10 @@ import { BookingDataStack, bookingNames } from './data-stack';
 
 export * from './api-stack';
 export * from './capacity';
-export * from './config';
+// Not the zod schemas of ./config (`bookingSurgeSchema`, `bookingSectionFields`, …): the validated
+// configuration is read through `RempartConfig` / `BookingSection`, and docs/configuration.md documents
+// each field.
+export { bookingDefaults, type BookingSection } from './config';
 export * from './data-stack';
 
 /** The booking workload's stacks in one application Region. */

@@ -25,6 +25,10 @@ import {
   storeEntriesProblems,
 } from './admission-gate-code';
 
+/**
+ * Paths the gate admits only with a valid admission cookie, and what they do when the gate cannot
+ * decide. Path classes group patterns so that an operator can open or close them together.
+ */
 export interface AdmissionProtectedPath {
   /**
    * CloudFront path pattern ("*" any characters, "?" one), e.g. "/api/bookings*". Checked in order,
@@ -45,11 +49,17 @@ export interface AdmissionProtectedPath {
 
 /** A Region where the application reads the signing keys (to issue cookies), with its KMS key there. */
 export interface SigningKeyReplica {
+  /** The Region, e.g. "eu-west-3"; not the gate's own, where the secrets already live. */
   readonly region: string;
   /** Customer-managed key in `region` that encrypts the replica. */
   readonly encryptionKey: kms.IKey;
 }
 
+/**
+ * Props of `AdmissionEdgeGate`. The event id and the current key slot must match the origin half
+ * (`AdmissionControl`); `admissionEdgeGatePropsProblems` checks the rest at synth or at
+ * configuration load.
+ */
 export interface AdmissionEdgeGateProps {
   /** Paths behind the gate (booking writes and booking pages). At least one. */
   readonly protectedPaths: readonly AdmissionProtectedPath[];
@@ -81,7 +91,7 @@ export interface AdmissionEdgeGateProps {
   readonly secretNamePrefix?: string;
   /** Retry-After (seconds) of the 429 answered to refused writes. @default 10 */
   readonly retryAfterSeconds?: number;
-  /** Key of the store-sync function's log group. @default - a new key */
+  /** Key of the store-sync function's log group. @default - a new customer-managed key with rotation */
   readonly logEncryptionKey?: kms.IKey;
 }
 
@@ -183,14 +193,19 @@ export function admissionEdgeGatePropsProblems(
  * read access to the replicas of `signingKeys`, and the fail-open switch `grantSwitch`.
  */
 export class AdmissionEdgeGate extends Construct {
+  /** The viewer-request function: associate it with every behaviour of `protectedPaths`. */
   public readonly function: cloudfront.Function;
+  /** Signing keys, event id, fail-open switch and per-class modes, read by `function` on each request. */
   public readonly keyValueStore: cloudfront.KeyValueStore;
+  /** The protected paths, with `onFailure` resolved. */
   public readonly protectedPaths: readonly Required<AdmissionProtectedPath>[];
   /** The event admitted (cookies for another event are refused); the origin half must use the same. */
   public readonly eventId: string;
+  /** The slot the origin half must sign with (`AdmissionSigningKey.kid`). */
   public readonly currentKid: AdmissionKid;
   /** Both slots' secrets (this Region); replicas carry the same names in `signingKeyReplicas` Regions. */
   public readonly signingKeys: Readonly<Record<AdmissionKid, secretsmanager.Secret>>;
+  /** Names of `signingKeys`: the origin half imports its Region's replica by name, with no cross-stack reference. */
   public readonly signingKeySecretNames: Readonly<Record<AdmissionKid, string>>;
   /** Key that encrypts the secrets in this Region (grant decrypt with the secret read). */
   public readonly encryptionKey: kms.IKey;

@@ -18,6 +18,7 @@ import type { AdmissionEdgeGate } from './admission-edge-gate';
 
 /** The fail-open signals of one application Region (`AdmissionControl.failOpenRegion` gives them). */
 export interface FailOpenRegionSignals {
+  /** The application Region, e.g. "eu-west-3". */
   readonly region: string;
   /** ARN of the Region's stuck-cursor alarm (`AdmissionControl.stuckCursorAlarm`). */
   readonly stuckCursorAlarmArn: string;
@@ -28,6 +29,10 @@ export interface FailOpenRegionSignals {
   readonly healthAlarmArns?: readonly string[];
 }
 
+/**
+ * Props of `AdmissionFailOpenSwitch`: the gate it drives and the alarms it reads. The switch lives in
+ * the edge Region with the gate; `admissionFailOpenSwitchPropsProblems` checks these props.
+ */
 export interface AdmissionFailOpenSwitchProps {
   /** The edge gate whose `adm:failopen` the switch writes (its store, its event id). */
   readonly gate: AdmissionEdgeGate;
@@ -123,6 +128,7 @@ export class AdmissionFailOpenSwitch extends Construct {
   public readonly eventBus: events.EventBus;
   /** `eventBus`'s ARN: `failOpenEventBusArn` of each Region's `AdmissionControl`. */
   public readonly eventBusArn: string;
+  /** The switch itself: reads the alarms, writes `adm:failopen`, publishes FailOpen. */
   public readonly function: RempartFunction;
   /** Rule on `eventBus` invoking the function on a state change of exactly `signals`. */
   public readonly alarmRule: events.Rule;

@@ -30,13 +30,16 @@ const CONFIG_SLOT = '/*ADMISSION_CONFIG*/ null';
 /** Length of the generated signing keys ([A-Za-z0-9]); also the size the store holds for each. */
 export const SIGNING_KEY_LENGTH = 64;
 
+/** One protected path as compiled into the function (`AdmissionProtectedPath` with `onFailure` resolved). */
 export interface GatePath {
   readonly pathPattern: string;
   readonly pathClass: string;
   readonly onFailure: FailurePolicy;
 }
 
+/** The static settings written into the function code (the store may be what is unavailable). */
 export interface GateCodeOptions {
+  /** Checked in order; the first match decides. */
   readonly paths: readonly GatePath[];
   /** Retry-After of the 429 answered to refused writes. */
   readonly retryAfterSeconds: number;
@@ -72,6 +75,7 @@ export function renderAdmissionGateCode(options: GateCodeOptions): string {
   return code.replace(CONFIG_SLOT, JSON.stringify(config));
 }
 
+/** The code against CloudFront's 10 KB function limit, checked at synth rather than at deploy. */
 export function gateCodeProblems(code: string): string[] {
   const bytes = Buffer.byteLength(code, 'utf8');
   return bytes > CLOUDFRONT_FUNCTION_MAX_CODE_BYTES
