@@ -22,6 +22,8 @@ const packed: ReadonlySet<string> = (() => {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
+    // npm's update check outlives the command and would keep the Jest worker from exiting.
+    env: { ...process.env, npm_config_update_notifier: 'false' },
   });
   const [report] = JSON.parse(out) as [{ files: { path: string }[] }];
   return new Set(report.files.map((f) => f.path));
