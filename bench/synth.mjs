@@ -1,5 +1,7 @@
 // Full-app `cdk synth` wall time (every gate, and `synth:quick` without the CloudFormation and
 // Control Tower validations) against an empty one-stack app, same CLI, same run, alternating.
+// The full app is measured twice: with the Control Tower findings cache emptied first (a fresh
+// clone, or every template changed) and with it kept from the run before (an edit-synth loop).
 // Usage: npm run bench:synth [-- --runs N]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,26 +24,33 @@ function synthSeconds(extraArgs, env = {}) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const guardCache = join(process.cwd(), 'node_modules', '.cache', 'rempart-guard');
 const full = [];
+const warm = [];
 const quick = [];
 const empty = [];
 for (let i = 0; i < runs; i++) {
+  rmSync(guardCache, { recursive: true, force: true });
   full.push(synthSeconds([]));
+  warm.push(synthSeconds([]));
   quick.push(synthSeconds([], { REMPART_QUICK_SYNTH: 'true' }));
   empty.push(synthSeconds(['--app', 'npx tsx bench/empty-app.ts']));
 }
 const result = {
   runs,
   fullAppSeconds: full.map((s) => +s.toFixed(2)),
+  fullAppWarmSeconds: warm.map((s) => +s.toFixed(2)),
   quickSeconds: quick.map((s) => +s.toFixed(2)),
   emptyAppSeconds: empty.map((s) => +s.toFixed(2)),
   medianFull: +median(full).toFixed(2),
   medianEmpty: +median(empty).toFixed(2),
   ratio: +(median(full) / median(empty)).toFixed(2),
+  medianWarm: +median(warm).toFixed(2),
+  warmRatio: +(median(warm) / median(empty)).toFixed(2),
   medianQuick: +median(quick).toFixed(2),
   quickRatio: +(median(quick) / median(empty)).toFixed(2),
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(
-  `\n| full app cdk synth (every gate) | synth:quick | empty app | ratios |\n|---|---|---|---|\n| ${result.medianFull} s | ${result.medianQuick} s | ${result.medianEmpty} s | ${result.ratio}× / ${result.quickRatio}× |`,
+  `\n| full app cdk synth (every gate), cold / warm findings cache | synth:quick | empty app | ratios cold / warm / quick |\n|---|---|---|---|\n| ${result.medianFull} s / ${result.medianWarm} s | ${result.medianQuick} s | ${result.medianEmpty} s | ${result.ratio}× / ${result.warmRatio}× / ${result.quickRatio}× |`,
 );
