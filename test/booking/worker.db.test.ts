@@ -309,8 +309,7 @@ describe('worker: failures', () => {
     // The person write of the 3rd and 5th requests fails once, after their seats were taken.
     faults.failOnce(
       (input) =>
-        typeof input.Key?.pk === 'string' &&
-        input.Key.pk.startsWith('PERSON#') &&
+        keyPart(input, 'pk')?.startsWith('PERSON#') === true &&
         [messages[2], messages[4]].some((m) => hasRequest(input, m.requestId)),
     );
     const first = await f.invoke(messages.map((m) => delivery(m)));
@@ -345,7 +344,7 @@ describe('worker: failures', () => {
       message('centre-a', 's', personKey(`cursor-${i}`), undefined, base + i * 1000),
     );
     // The seat write of `early` (its seat token is its body hash) fails once.
-    faults.failOnce((input) => input.Key?.sk === 'SLOT#s' && hasRequest(input, early.bodyHash));
+    faults.failOnce((input) => keyPart(input, 'sk') === 'SLOT#s' && hasRequest(input, early.bodyHash));
     const res = await worker(sqsEvent([early, mid, late].map((m) => delivery(m))), fakeContext);
     expect(res.batchItemFailures.map((b) => b.itemIdentifier)).toEqual([early.requestId]);
     expect(await f.catalogue.listProgress()).toEqual([{ region: 'eu-west-3', processedUpTo: base }]);
@@ -357,6 +356,14 @@ interface CommandInput {
   UpdateExpression?: string;
   ExpressionAttributeValues?: Record<string, unknown>;
   ExpressionAttributeNames?: Record<string, unknown>;
+}
+
+/** A key attribute as sent: a string (document commands) or `{ S }` (the store's low-level UpdateItem). */
+function keyPart(input: CommandInput, name: 'pk' | 'sk'): string | undefined {
+  const v = input.Key?.[name];
+  if (typeof v === 'string') return v;
+  const s = (v as { S?: unknown } | undefined)?.S;
+  return typeof s === 'string' ? s : undefined;
 }
 
 function hasRequest(input: CommandInput, requestId: string): boolean {

@@ -1,5 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   decideSeat,
@@ -12,7 +12,7 @@ import {
   type SlotState,
 } from '../domain/model';
 import type { BookingPort, SeatResult } from '../domain/process-booking';
-import { errorName, retryOnReplicatedConflict } from './dynamodb';
+import { errorName, retryOnReplicatedConflict, updateItemSender, type UpdateItemSender } from './dynamodb';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
@@ -84,15 +84,62 @@ export function toPersonState(item: Record<string, unknown> | undefined): Person
   };
 }
 
-/** DynamoDB drops undefined members only at the top level: keep records free of them. */
-function compact(record: DecisionRecord): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+/** Low-level attribute values, built by hand: the hot path skips lib-dynamodb's marshalling. */
+const ONE: AttributeValue = { N: '1' };
+const MINUS_ONE: AttributeValue = { N: '-1' };
+const str$ = (v: string): AttributeValue => ({ S: v });
+const num$ = (v: number): AttributeValue => ({ N: String(v) });
+const key$ = (k: { readonly pk: string; readonly sk: string }): Record<string, AttributeValue> => ({
+  pk: { S: k.pk },
+  sk: { S: k.sk },
+});
+
+/** A decision record as a map attribute, with no member for an undefined field. */
+function record$(record: DecisionRecord): AttributeValue {
+  const m: Record<string, AttributeValue> = { status: str$(record.status) };
+  if (record.reason !== undefined) m.reason = str$(record.reason);
+  if (record.centreId !== undefined) m.centreId = str$(record.centreId);
+  if (record.slotId !== undefined) m.slotId = str$(record.slotId);
+  if (record.bodyHash !== undefined) m.bodyHash = str$(record.bodyHash);
+  if (record.acceptedAt !== undefined) m.acceptedAt = num$(record.acceptedAt);
+  m.decidedAt = num$(record.decidedAt);
+  return { M: m };
 }
+
+// The expressions, written once. Placeholders: :one/:minusOne counters, :now the worker's clock.
+const TAKE_SEAT = {
+  update: 'SET booked = booked + :one ADD holders :seats',
+  // A missing slot fails `booked < capacity` too (no attribute compares true).
+  condition: 'startsAtMs > :now AND booked < #capacity AND NOT contains(holders, :seat)',
+  names: { '#capacity': 'capacity' },
+} as const;
+const RELEASE_SEAT = {
+  update: 'SET booked = booked - :one DELETE holders :seats',
+  condition: 'contains(holders, :seat)',
+} as const;
+const CONFIRM = {
+  update: 'SET holder = :r, #q = :record, lastActivityAt = :now ADD nq :one, inFlight :minusOne, gv :one',
+  condition: 'attribute_not_exists(holder) AND attribute_not_exists(#q)',
+} as const;
+const RECORD_DECISION = {
+  endsRequest: 'SET #q = :record, lastActivityAt = :now ADD nq :one, inFlight :minusOne, gv :one',
+  other: 'SET #q = :record, lastActivityAt = :now ADD nq :one',
+  condition: 'attribute_not_exists(#q)',
+} as const;
+const CANCEL_HOLDER = {
+  update:
+    'REMOVE holder, pendingCancel, pendingCancelUntil SET #q.#status = :cancelled, #q.#reason = :reason, #q.cancelledAt = :now, lastActivityAt = :now',
+  condition: 'holder = :r',
+} as const;
 
 /**
  * BookingPort on DynamoDB: each method is one single-item conditional write, valid on an MRSC
  * global table (no transaction). Conflicts between Regions are retried here; the condition is
  * evaluated again on each attempt, so a retry is safe.
+ *
+ * The writes are low-level UpdateItem calls whose attribute values are built here, sent with the
+ * client's middleware resolved once (`updateItemSender`): the worker's CPU per booking is two
+ * SDK calls, not two marshalled document calls.
  *
  * Person item `PERSON#<personKey>`: `holder` (the request id of the one confirmed booking, whose
  * record says where), one `q:<requestId>` map per decided request, `nq` (their count), the gate's
@@ -100,31 +147,35 @@ function compact(record: DecisionRecord): Record<string, unknown> {
  * and `lastActivityAt` (retention).
  */
 export class DynamoBookingStore implements BookingPort {
+  private readonly update: UpdateItemSender;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.update = updateItemSender(db);
+  }
 
   async takeSeat(centreId: string, slotId: string, seat: string, now: number): Promise<SeatResult> {
+    const input: UpdateItemCommandInput = {
+      TableName: this.tableName,
+      Key: key$(keys.slot(centreId, slotId)),
+      UpdateExpression: TAKE_SEAT.update,
+      ConditionExpression: TAKE_SEAT.condition,
+      ExpressionAttributeNames: TAKE_SEAT.names,
+      ExpressionAttributeValues: {
+        ':one': ONE,
+        ':now': num$(now),
+        ':seat': str$(seat),
+        ':seats': { SS: [seat] },
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
     // Each 'retry' means another request changed the slot in between; a bound turns pathological
     // contention into an error the queue redelivers, instead of a loop until the function times out.
     for (let attempt = 0; attempt < MAX_SEAT_ATTEMPTS; attempt++) {
       try {
-        await retryOnReplicatedConflict(() =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: keys.slot(centreId, slotId),
-              UpdateExpression: 'SET booked = booked + :one ADD holders :seats',
-              // A missing slot fails `booked < capacity` too (no attribute compares true).
-              ConditionExpression:
-                'startsAtMs > :now AND booked < #capacity AND NOT contains(holders, :seat)',
-              ExpressionAttributeNames: { '#capacity': 'capacity' },
-              ExpressionAttributeValues: { ':one': 1, ':now': now, ':seat': seat, ':seats': new Set([seat]) },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-          ),
-        );
+        await retryOnReplicatedConflict(() => this.update(input));
         return 'taken';
       } catch (e) {
         if (errorName(e) !== CONDITION_FAILED) throw e;
@@ -139,15 +190,13 @@ export class DynamoBookingStore implements BookingPort {
 
   async releaseSeat(centreId: string, slotId: string, seat: string): Promise<void> {
     await this.ignoringRefusal(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.slot(centreId, slotId),
-          UpdateExpression: 'SET booked = booked - :one DELETE holders :seats',
-          ConditionExpression: 'contains(holders, :seat)',
-          ExpressionAttributeValues: { ':one': 1, ':seat': seat, ':seats': new Set([seat]) },
-        }),
-      ),
+      this.update({
+        TableName: this.tableName,
+        Key: key$(keys.slot(centreId, slotId)),
+        UpdateExpression: RELEASE_SEAT.update,
+        ConditionExpression: RELEASE_SEAT.condition,
+        ExpressionAttributeValues: { ':one': ONE, ':seat': str$(seat), ':seats': { SS: [seat] } },
+      }),
     );
   }
 
@@ -158,24 +207,21 @@ export class DynamoBookingStore implements BookingPort {
     now: number,
   ): Promise<PersonState | undefined> {
     return this.refusedOrDone(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.person(personKey),
-          UpdateExpression:
-            'SET holder = :r, #q = :record, lastActivityAt = :now ADD nq :one, inFlight :minusOne, gv :one',
-          ConditionExpression: 'attribute_not_exists(holder) AND attribute_not_exists(#q)',
-          ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
-          ExpressionAttributeValues: {
-            ':r': requestId,
-            ':record': compact(record),
-            ':now': now,
-            ':one': 1,
-            ':minusOne': -1,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
+      this.update({
+        TableName: this.tableName,
+        Key: key$(keys.person(personKey)),
+        UpdateExpression: CONFIRM.update,
+        ConditionExpression: CONFIRM.condition,
+        ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
+        ExpressionAttributeValues: {
+          ':r': str$(requestId),
+          ':record': record$(record),
+          ':now': num$(now),
+          ':one': ONE,
+          ':minusOne': MINUS_ONE,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
     );
   }
 
@@ -186,25 +232,22 @@ export class DynamoBookingStore implements BookingPort {
     endsRequest: boolean,
     now: number,
   ): Promise<PersonState | undefined> {
+    const values: Record<string, AttributeValue> = {
+      ':record': record$(record),
+      ':now': num$(now),
+      ':one': ONE,
+    };
+    if (endsRequest) values[':minusOne'] = MINUS_ONE;
     return this.refusedOrDone(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.person(personKey),
-          UpdateExpression: endsRequest
-            ? 'SET #q = :record, lastActivityAt = :now ADD nq :one, inFlight :minusOne, gv :one'
-            : 'SET #q = :record, lastActivityAt = :now ADD nq :one',
-          ConditionExpression: 'attribute_not_exists(#q)',
-          ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
-          ExpressionAttributeValues: {
-            ':record': compact(record),
-            ':now': now,
-            ':one': 1,
-            ...(endsRequest ? { ':minusOne': -1 } : {}),
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
+      this.update({
+        TableName: this.tableName,
+        Key: key$(keys.person(personKey)),
+        UpdateExpression: endsRequest ? RECORD_DECISION.endsRequest : RECORD_DECISION.other,
+        ConditionExpression: RECORD_DECISION.condition,
+        ExpressionAttributeNames: { '#q': decisionAttribute(requestId) },
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
     );
   }
 
@@ -216,30 +259,27 @@ export class DynamoBookingStore implements BookingPort {
   ): Promise<{ readonly cancelled: HeldBooking } | { readonly refused: PersonState }> {
     try {
       const res = await retryOnReplicatedConflict(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.person(personKey),
-            UpdateExpression:
-              'REMOVE holder, pendingCancel, pendingCancelUntil SET #q.#status = :cancelled, #q.#reason = :reason, #q.cancelledAt = :now, lastActivityAt = :now',
-            ConditionExpression: 'holder = :r',
-            ExpressionAttributeNames: {
-              '#q': decisionAttribute(requestId),
-              '#status': 'status',
-              '#reason': 'reason',
-            },
-            ExpressionAttributeValues: {
-              ':r': requestId,
-              ':cancelled': 'CANCELLED',
-              ':reason': reason,
-              ':now': now,
-            },
-            ReturnValues: 'ALL_OLD',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
+        this.update({
+          TableName: this.tableName,
+          Key: key$(keys.person(personKey)),
+          UpdateExpression: CANCEL_HOLDER.update,
+          ConditionExpression: CANCEL_HOLDER.condition,
+          ExpressionAttributeNames: {
+            '#q': decisionAttribute(requestId),
+            '#status': 'status',
+            '#reason': 'reason',
+          },
+          ExpressionAttributeValues: {
+            ':r': str$(requestId),
+            ':cancelled': str$('CANCELLED'),
+            ':reason': str$(reason),
+            ':now': num$(now),
+          },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
       );
-      const held = toPersonState(res.Attributes).holder;
+      const held = toPersonState(res.Attributes ? unmarshall(res.Attributes) : undefined).holder;
       if (!held) throw new Error(`cancelHolder: ${requestId} was the holder but the item had no booking`);
       return { cancelled: held };
     } catch (e) {
