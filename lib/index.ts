@@ -25,6 +25,7 @@ export {
 } from './config';
 export type { BudgetInput } from './config/sections/resilience';
 export * from './compliance/acknowledge';
+export * from './compliance/cloudformation-validation';
 export * from './compliance/control-tower';
 export * from './compliance/controls';
 export * from './compliance/iam-findings';

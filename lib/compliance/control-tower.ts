@@ -1,14 +1,4 @@
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
@@ -24,6 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { CONTROL_TOWER_NAMESPACE } from './controls';
+import { atTemplate, FindingsCache, sha256 } from './findings-cache';
 
 /**
  * AWS Control Tower proactive controls (the cfn-guard rules shipped in
@@ -79,7 +70,8 @@ export interface ControlTowerGateOptions {
 export function rempartPolicyValidation(
   options: ControlTowerGateOptions = {},
 ): IPolicyValidationPluginBeta1[] {
-  return [new ControlTowerGate(Object.keys(CONTROL_TOWER_EXEMPTIONS), options.cacheDir ?? defaultCacheDir())];
+  const cache = options.cacheDir ? new FindingsCache(options.cacheDir) : FindingsCache.named('rempart-guard');
+  return [new ControlTowerGate(Object.keys(CONTROL_TOWER_EXEMPTIONS), cache)];
 }
 
 /** The Control Tower cfn-guard rules shipped with the plugin, one `.guard` file per control. */
@@ -156,7 +148,7 @@ class ControlTowerGate implements IPolicyValidationPluginBeta1 {
 
   constructor(
     disabledRules: readonly string[],
-    private readonly cacheDir: string,
+    private readonly cache: FindingsCache,
   ) {
     const whole = new CfnGuardValidator({ disabledRules: [...disabledRules] });
     this.name = whole.name;
@@ -179,27 +171,27 @@ class ControlTowerGate implements IPolicyValidationPluginBeta1 {
     try {
       const violations = this.groups.flatMap((group, g) => {
         const found: PolicyViolationBeta1[] = [];
-        const misses = new Map<string, { original: string; cacheFile: string }>();
+        const misses = new Map<string, { original: string; cacheKey: string }>();
         templates.forEach((template, t) => {
           const trimmed = trimToTypes(template.body, group.types);
           if (!trimmed) return;
           const text = JSON.stringify(trimmed);
-          const cacheFile = join(this.cacheDir, `${sha256(`${group.digest}\0${text}`)}.json`);
-          const cached = readCached(cacheFile);
+          const cacheKey = sha256(`${group.digest}\0${text}`);
+          const cached = this.cache.read<PolicyViolationBeta1>(cacheKey);
           if (cached) {
             found.push(...cached.map((v) => atTemplate(v, template.path)));
             return;
           }
           const path = join(workDir, `g${g}-t${t}.json`);
           writeFileSync(path, text);
-          misses.set(path, { original: template.path, cacheFile });
+          misses.set(path, { original: template.path, cacheKey });
         });
         if (misses.size === 0) return found;
         const report = group.guard.validate({ ...context, templatePaths: [...misses.keys()] });
-        for (const [path, { original, cacheFile }] of misses) {
+        for (const [path, { original, cacheKey }] of misses) {
           // The plugin reports each violation against the one document it was found in.
           const mine = report.violations.filter((v) => v.violatingResources[0]?.templatePath === path);
-          writeCached(cacheFile, mine);
+          this.cache.write(cacheKey, mine);
           found.push(...mine.map((v) => atTemplate(v, original)));
         }
         return found;
@@ -212,41 +204,6 @@ class ControlTowerGate implements IPolicyValidationPluginBeta1 {
       rmSync(workDir, { recursive: true, force: true });
     }
   }
-}
-
-function atTemplate(v: PolicyViolationBeta1, templatePath: string): PolicyViolationBeta1 {
-  return { ...v, violatingResources: v.violatingResources.map((r) => ({ ...r, templatePath })) };
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/**
- * `node_modules/.cache/rempart-guard` of the project being synthesized, else the OS temp dir: the
- * findings of one rule group on one trimmed document, so an unchanged part of an app is not checked
- * again by the next synth or by the next test assembly of the same run.
- */
-function defaultCacheDir(): string {
-  const nodeModules = join(process.cwd(), 'node_modules');
-  const dir = existsSync(nodeModules)
-    ? join(nodeModules, '.cache', 'rempart-guard')
-    : join(tmpdir(), 'rempart-guard');
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-function readCached(file: string): PolicyViolationBeta1[] | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as PolicyViolationBeta1[];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Written aside then renamed: a reader in another process sees the whole entry or none. */
-function writeCached(file: string, violations: PolicyViolationBeta1[]): void {
-  const staging = `${file}.${process.pid}.tmp`;
-  writeFileSync(staging, JSON.stringify(violations));
-  renameSync(staging, file);
 }
 
 /**

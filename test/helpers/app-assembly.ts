@@ -14,6 +14,7 @@ import {
 import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { addCloudFormationValidation } from '../../lib/compliance/cloudformation-validation';
 import { addControlTowerGate } from '../../lib/compliance/control-tower';
 import { composeRempart } from '../../lib/rempart-app';
 import { cdkJsonContext, testConfig } from './synth';
@@ -150,8 +151,10 @@ function build(variant: Variant, dir: string): void {
     const app = new App({
       outdir: staging,
       context: cdkJsonContext(),
-      builtinCloudFormationValidation: variant === 'default',
+      builtinCloudFormationValidation: false,
     });
+    // As bin/app.ts: the CloudFormation validation (cached by template) on the default variant.
+    if (variant === 'default') addCloudFormationValidation(app);
     if (variant === 'default' || variant === 'pciOn') addControlTowerGate(app);
     composeRempart(app, testConfig(VARIANTS[variant]));
     try {
