@@ -45,6 +45,7 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
     );
   }
 
+  /** The built-in validation's report, from the cache for templates already seen. */
   public override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const found: PolicyViolation[] = [];
     const misses: Array<{ readonly template: PolicyValidationStack; readonly key: string }> = [];
