@@ -1,7 +1,7 @@
 // Full-app `cdk synth` wall time (every gate, and `synth:quick` without the CloudFormation and
 // Control Tower validations) against an empty one-stack app, same CLI, same run, alternating.
-// The full app is measured twice: with the Control Tower findings cache emptied first (a fresh
-// clone, or every template changed) and with it kept from the run before (an edit-synth loop).
+// The full app is measured twice: with the validations' findings caches emptied first (a fresh
+// clone, or every template changed) and with them kept from the run before (an edit-synth loop).
 // Usage: npm run bench:synth [-- --runs N]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,13 +24,15 @@ function synthSeconds(extraArgs, env = {}) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const guardCache = join(process.cwd(), 'node_modules', '.cache', 'rempart-guard');
+const findingsCaches = ['rempart-guard', 'rempart-cfn-validate'].map((name) =>
+  join(process.cwd(), 'node_modules', '.cache', name),
+);
 const full = [];
 const warm = [];
 const quick = [];
 const empty = [];
 for (let i = 0; i < runs; i++) {
-  rmSync(guardCache, { recursive: true, force: true });
+  for (const dir of findingsCaches) rmSync(dir, { recursive: true, force: true });
   full.push(synthSeconds([]));
   warm.push(synthSeconds([]));
   quick.push(synthSeconds([], { REMPART_QUICK_SYNTH: 'true' }));
