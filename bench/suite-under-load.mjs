@@ -61,7 +61,7 @@ await looping;
 rmSync(out, { recursive: true, force: true });
 console.log(`\nsynths beside the suite: ${synths} (${synthFailures} failed)\n`);
 console.log(
-  '| run | `npm test` exit | wall time | jest summary | load (1 min) at start |\n|---|---|---|---|---|',
+  '| run | `npm test` exit | wall time | jest summary | load (1 min) at start | synths completed beside it |\n|---|---|---|---|---|---|',
 );
 for (const r of results)
   console.log(
